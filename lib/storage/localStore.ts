@@ -1,0 +1,79 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { ObjectNotFoundError, type ObjectStore } from "./objectStore";
+
+/** A lake folder on disk. Writes go to a temporary file then rename, so a crash never leaves half a file. */
+export class LocalStore implements ObjectStore {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  get location(): string {
+    return this.root;
+  }
+
+  pathOf(key: string): string {
+    const full = path.resolve(this.root, key);
+    if (full !== this.root && !full.startsWith(this.root + path.sep)) {
+      throw new Error(`Key "${key}" points outside the lake ${this.root}.`);
+    }
+    return full;
+  }
+
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    const target = this.pathOf(key);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      await fs.writeFile(tmp, body);
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    try {
+      return await fs.readFile(this.pathOf(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new ObjectNotFoundError(key, this.location);
+      throw err;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.pathOf(key))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw err;
+      }
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (e.isFile() && !e.name.endsWith(".tmp")) {
+          const key = path.relative(this.root, full).split(path.sep).join("/");
+          if (key.startsWith(prefix)) keys.push(key);
+        }
+      }
+    };
+    // Start from the deepest folder the prefix names, not the whole lake.
+    const dirPart = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+    await walk(this.pathOf(dirPart || "."));
+    return keys.sort();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The tables and their columns: one definition that drives the transform's row types, the
+ * CSV header, the Parquet schema, the local DuckDB catalog and the SQL views. Every table is
+ * also partitioned by `snapshot_date` (a folder, not a column in the files).
+ */
+export type ColumnType = "string" | "int32" | "int64" | "boolean" | "timestamp" | "string_list";
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  nullable: boolean;
+}
+
+const col = (name: string, type: ColumnType, nullable = false): ColumnDef => ({ name, type, nullable });
+
+export const TABLES = {
+  playlists: [
+    col("playlist_id", "string"),
+    col("playlist_name", "string"),
+    col("owner_id", "string"),
+    col("spotify_snapshot_id", "string"),
+    col("total_items", "int32"),
+  ],
+  playlist_tracks: [
+    col("playlist_id", "string"),
+    /** 1-based position in the playlist, counting every entry the API returned (skipped ones too). */
+    col("position", "int32"),
+    col("song_id", "string"),
+    col("added_at", "timestamp", true),
+    col("added_by", "string", true),
+  ],
+  songs: [
+    col("song_id", "string"),
+    col("song_name", "string"),
+    col("duration_ms", "int32"),
+    col("explicit", "boolean"),
+    col("popularity", "int32", true),
+    col("isrc", "string", true),
+    col("disc_number", "int32"),
+    col("track_number", "int32"),
+    col("album_id", "string"),
+    col("song_url", "string", true),
+  ],
+  song_artists: [col("song_id", "string"), col("artist_id", "string"), col("artist_position", "int32")],
+  albums: [
+    col("album_id", "string"),
+    col("album_name", "string"),
+    col("album_type", "string"),
+    col("release_date", "string"),
+    col("release_date_precision", "string"),
+    col("release_year", "int32", true),
+    col("total_tracks", "int32"),
+    col("album_url", "string", true),
+  ],
+  artists: [
+    col("artist_id", "string"),
+    col("artist_name", "string"),
+    col("genres", "string_list", true),
+    col("followers", "int64", true),
+    col("popularity", "int32", true),
+    col("artist_url", "string", true),
+  ],
+} as const satisfies Record<string, readonly ColumnDef[]>;
+
+export type TableName = keyof typeof TABLES;
+export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+export const PARTITION_COLUMN = "snapshot_date";
+
+/** A cell value: timestamps are Date (UTC), lists are string arrays, missing is null. */
+export type Cell = string | number | boolean | Date | string[] | null;
+export type Row = Record<string, Cell>;
+export type TableRows = Record<TableName, Row[]>;
