@@ -29,7 +29,11 @@ export const TABLES = {
     col("added_at", "timestamp", true),
     col("added_by", "string", true),
   ],
+  // Songs, song_artists, albums and artists carry playlist_id: each file holds one playlist's
+  // snapshot, so joins on (snapshot_date, playlist_id, id) never double a row when two
+  // playlists share a song on the same day.
   songs: [
+    col("playlist_id", "string"),
     col("song_id", "string"),
     col("song_name", "string"),
     col("duration_ms", "int32"),
@@ -41,8 +45,10 @@ export const TABLES = {
     col("album_id", "string"),
     col("song_url", "string", true),
   ],
-  song_artists: [col("song_id", "string"), col("artist_id", "string"), col("artist_position", "int32")],
+  /** Every artist of the track, in the order Spotify lists them (artist_position 1-based). */
+  song_artists: [col("playlist_id", "string"), col("song_id", "string"), col("artist_id", "string"), col("artist_position", "int32")],
   albums: [
+    col("playlist_id", "string"),
     col("album_id", "string"),
     col("album_name", "string"),
     col("album_type", "string"),
@@ -53,6 +59,7 @@ export const TABLES = {
     col("album_url", "string", true),
   ],
   artists: [
+    col("playlist_id", "string"),
     col("artist_id", "string"),
     col("artist_name", "string"),
     col("genres", "string_list", true),

@@ -1,0 +1,54 @@
+/**
+ * CSV encoding of a table, for tools that want text. One encoding, documented here and in
+ * the README, that Athena (Glue's CSV classifier, OpenCSVSerDe) and DuckDB both read:
+ * - a header row with the column names of lib/tables/schema.ts, in order;
+ * - RFC 4180 quoting by csv-stringify (fields with a comma, quote or line break are quoted,
+ *   quotes doubled), UTF-8 without BOM, "\n" between records;
+ * - booleans `true` / `false`; integers in decimal;
+ * - timestamps `YYYY-MM-DD HH:MM:SS.mmm` in UTC (Athena's timestamp text format);
+ * - lists (artists.genres) as JSON array text, e.g. `["pop","dance pop"]`: read them with
+ *   `CAST(json_parse(genres) AS ARRAY(VARCHAR))` on Athena, `CAST(genres AS JSON)::VARCHAR[]` on DuckDB;
+ * - null as an empty field; an empty string as `""`, so the two stay distinct.
+ * Note: Athena's OpenCSVSerDe does not read line breaks inside a quoted field; the Parquet
+ * tables (what the views read) have no such limit.
+ */
+import { stringify } from "csv-stringify/sync";
+import type { Cell, ColumnDef, Row, TableName } from "../tables/schema";
+import { assertRowsFit } from "./rowCheck";
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+export function formatCsvTimestamp(d: Date): string {
+  return (
+    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
+  );
+}
+
+function csvCell(column: ColumnDef, value: Cell | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case "timestamp":
+      return formatCsvTimestamp(value as Date);
+    case "string_list":
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    default:
+      return String(value);
+  }
+}
+
+export function encodeCsv(table: TableName, rows: Row[]): Uint8Array {
+  const columns = assertRowsFit(table, rows);
+  const records = rows.map((row) => columns.map((c) => csvCell(c, row[c.name])));
+  const text = stringify(records, {
+    header: true,
+    columns: columns.map((c) => c.name),
+    record_delimiter: "unix",
+    // Quote only an empty string, so it stays distinct from null (an unquoted empty field).
+    quoted_match: /^$/,
+  });
+  // csv-stringify writes nothing at all for zero records; keep the header so the file still describes the table.
+  return Buffer.from(text === "" ? `${columns.map((c) => c.name).join(",")}\n` : text, "utf8");
+}

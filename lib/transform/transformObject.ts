@@ -1,0 +1,78 @@
+/**
+ * Transforms raw snapshot objects of a store (local lake or S3) into table files, and
+ * rejects what cannot be read: the raw object stays where it is, a copy and a reason file go
+ * under raw_data/rejected/, and nothing else is written. Storage errors are thrown, not
+ * rejected: they say nothing about the input and a retry may succeed.
+ */
+import { parseRawSnapshotKey, rejectedKeys, RAW_SNAPSHOT_PREFIX, REJECTED_PREFIX, assertSnapshotDate } from "../lake/layout";
+import { InvalidSnapshotError, parseRawSnapshot, type RawSnapshot } from "../snapshot/rawSnapshot";
+import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
+import type { TableName } from "../tables/schema";
+import { rowCounts, snapshotToTables } from "./toTables";
+import { writeTables } from "./writeTables";
+
+export type TransformOutcome =
+  | { status: "transformed"; rawKey: string; snapshotDate: string; playlistId: string; keys: string[]; rows: Record<TableName, number> }
+  | { status: "rejected"; rawKey: string; reason: string; rejectedKey: string };
+
+/** What the reason file beside a rejected copy holds. */
+export interface RejectionRecord {
+  reason: string;
+  source_key: string;
+  source_location: string;
+  rejected_at: string;
+}
+
+async function reject(store: ObjectStore, rawKey: string, body: Uint8Array, reason: string, now: Date): Promise<TransformOutcome> {
+  const keys = rejectedKeys(rawKey);
+  const record: RejectionRecord = { reason, source_key: rawKey, source_location: store.location, rejected_at: now.toISOString() };
+  await store.put(keys.copy, body, contentTypeFor(keys.copy));
+  await store.put(keys.reason, `${JSON.stringify(record, null, 2)}\n`, "application/json");
+  return { status: "rejected", rawKey, reason, rejectedKey: keys.copy };
+}
+
+function whatDoesNotMatch(snapshot: RawSnapshot, ref: { snapshotDate: string; playlistId: string }): string | undefined {
+  if (snapshot.snapshot_date !== ref.snapshotDate) {
+    return `the key says snapshot_date ${ref.snapshotDate} but the document says ${snapshot.snapshot_date}; the extractor writes both from the same value, so this file was moved or edited by hand.`;
+  }
+  if (snapshot.playlist_id !== ref.playlistId) {
+    return `the key says playlist_id ${ref.playlistId} but the document says ${snapshot.playlist_id}; the extractor writes both from the same value, so this file was moved or edited by hand.`;
+  }
+  if (snapshot.playlist.id !== snapshot.playlist_id) {
+    return `the document's playlist_id ${snapshot.playlist_id} differs from its playlist.id ${snapshot.playlist.id}.`;
+  }
+  return undefined;
+}
+
+export async function transformRawObject(store: ObjectStore, rawKey: string, now: Date = new Date()): Promise<TransformOutcome> {
+  if (rawKey.startsWith(REJECTED_PREFIX)) {
+    // Never re-reject a rejected copy: that would nest raw_data/rejected/rejected/... forever.
+    throw new Error(`"${rawKey}" is a rejected copy, not a raw snapshot; fix or re-extract the original under ${RAW_SNAPSHOT_PREFIX}.`);
+  }
+  const body = await store.get(rawKey);
+  const ref = parseRawSnapshotKey(rawKey);
+  if (!ref) {
+    return reject(store, rawKey, body, `"${rawKey}" is not a raw snapshot key: expected raw_data/snapshot_date=YYYY-MM-DD/playlist_id=<id>.json.`, now);
+  }
+  let snapshot: RawSnapshot;
+  let tables;
+  try {
+    snapshot = parseRawSnapshot(body);
+    const mismatch = whatDoesNotMatch(snapshot, ref);
+    if (mismatch) return reject(store, rawKey, body, `key and content disagree: ${mismatch}`, now);
+    tables = snapshotToTables(snapshot);
+  } catch (err) {
+    if (err instanceof InvalidSnapshotError) return reject(store, rawKey, body, err.message, now);
+    throw err;
+  }
+  const keys = await writeTables(store, tables, ref.snapshotDate, ref.playlistId);
+  return { status: "transformed", rawKey, snapshotDate: ref.snapshotDate, playlistId: ref.playlistId, keys, rows: rowCounts(tables) };
+}
+
+/** Transforms every raw snapshot (or one date's), one after another, going on past rejections. */
+export async function transformAll(store: ObjectStore, opts: { snapshotDate?: string } = {}): Promise<TransformOutcome[]> {
+  const prefix = opts.snapshotDate ? `${RAW_SNAPSHOT_PREFIX}${assertSnapshotDate(opts.snapshotDate)}/` : RAW_SNAPSHOT_PREFIX;
+  const outcomes: TransformOutcome[] = [];
+  for (const key of await store.list(prefix)) outcomes.push(await transformRawObject(store, key));
+  return outcomes;
+}
