@@ -1,0 +1,138 @@
+/**
+ * The local catalog: DuckDB in process standing in for Glue + Athena over a lake folder.
+ * Like a crawler it looks at each table root and makes one relation per table and format
+ * (`<table>` for Parquet, `csv_<table>` for CSV) with snapshot_date as a VARCHAR partition
+ * column, as Glue types it; then it runs every sql/views file, the same SQL Athena runs.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { allTableRoots, catalogTableName, type FileFormat } from "../lake/layout";
+import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "../tables/schema";
+import { loadViews } from "./sqlFiles";
+
+export interface LakeDb {
+  /** Runs one SQL statement; rows come back as plain JSON-friendly values. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  /** Names of the tables and views in the catalog, sorted. */
+  relations(): Promise<string[]>;
+  close(): void;
+}
+
+export class LakeNotFoundError extends Error {
+  constructor(readonly lakeDir: string) {
+    super(`No lake at ${lakeDir}: run \`npm start\` first to build it, or pass --lake DIR to point at an existing one.`);
+    this.name = "LakeNotFoundError";
+  }
+}
+
+/**
+ * Trino functions DuckDB lacks, defined as DuckDB macros so the views stay in Athena's SQL.
+ * Only what the views use; each maps to the DuckDB function with the same meaning.
+ */
+const TRINO_SHIMS = [`CREATE OR REPLACE MACRO array_join(list, separator) AS array_to_string(list, separator)`];
+
+function duckType(type: ColumnType, format: FileFormat): string {
+  switch (type) {
+    case "string":
+      return "VARCHAR";
+    case "int32":
+      return "INTEGER";
+    case "int64":
+      return "BIGINT";
+    case "boolean":
+      return "BOOLEAN";
+    // Athena's timestamp has no zone; Parquet's UTC instants are shown as UTC wall time, as there.
+    case "timestamp":
+      return "TIMESTAMP";
+    // In CSV a list is JSON text (see lib/formats/csv.ts); Glue types it string, so do we.
+    case "string_list":
+      return format === "parquet" ? "VARCHAR[]" : "VARCHAR";
+  }
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Whether a table root holds at least one file of its format in a snapshot_date= folder. */
+function hasPartitionFiles(root: string, format: FileFormat): boolean {
+  if (!existsSync(root)) return false;
+  return readdirSync(root).some((dir) => {
+    const full = path.join(root, dir);
+    return dir.startsWith(`${PARTITION_COLUMN}=`) && statSync(full).isDirectory() && readdirSync(full).some((f) => f.endsWith(`.${format}`));
+  });
+}
+
+function relationSql(lakeDir: string, format: FileFormat, table: TableName, root: string): string {
+  const columns = TABLES[table];
+  const name = ident(catalogTableName(format, table));
+  const dir = path.join(lakeDir, root);
+  if (!hasPartitionFiles(dir, format)) {
+    // No files yet: an empty relation with the right types, so the views still compile.
+    const cols = columns.map((c) => `CAST(NULL AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
+    return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, CAST(NULL AS VARCHAR) AS ${PARTITION_COLUMN} WHERE 1 = 0`;
+  }
+  const glob = sqlString(path.join(dir, `${PARTITION_COLUMN}=*`, `*.${format}`));
+  const hive = `hive_partitioning = true, hive_types = {'${PARTITION_COLUMN}': 'VARCHAR'}`;
+  const source =
+    format === "parquet"
+      ? `read_parquet(${glob}, ${hive}, union_by_name = true)`
+      : `read_csv(${glob}, ${hive}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+        `allow_quoted_nulls = false, timestampformat = '%Y-%m-%d %H:%M:%S.%g', ` +
+        `columns = {${columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type, format))}`).join(", ")}})`;
+  const cols = columns.map((c) => `CAST(${ident(c.name)} AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
+  return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${ident(PARTITION_COLUMN)} FROM ${source}`;
+}
+
+/** DuckDB values → what JSON and people expect: safe BIGINTs as numbers, timestamps as ISO strings. */
+export function plainValue(value: unknown): unknown {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, plainValue(v)]));
+  }
+  return value;
+}
+
+async function run(connection: DuckDBConnection, sql: string, what: string): Promise<void> {
+  try {
+    await connection.run(sql);
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`);
+  }
+}
+
+export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}): Promise<LakeDb> {
+  const dir = path.resolve(lakeDir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new LakeNotFoundError(dir);
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  const close = () => {
+    connection.closeSync();
+    instance.closeSync();
+  };
+  try {
+    await run(connection, "SET TimeZone = 'UTC'", "Setting the time zone");
+    for (const shim of TRINO_SHIMS) await run(connection, shim, "Defining Trino functions");
+    for (const { format, table, root } of allTableRoots()) {
+      await run(connection, relationSql(dir, format, table, root), `Cataloguing ${root}`);
+    }
+    for (const view of loadViews(opts.viewsDir)) await run(connection, view.sql, `Creating view ${view.name}`);
+  } catch (err) {
+    close();
+    throw err;
+  }
+  const db: LakeDb = {
+    async query(sql) {
+      const reader = await connection.runAndReadAll(sql);
+      return reader.getRowObjectsJS().map((row) => plainValue(row) as Record<string, unknown>);
+    },
+    async relations() {
+      const rows = await db.query("SELECT table_name FROM information_schema.tables ORDER BY table_name");
+      return rows.map((r) => String(r.table_name));
+    },
+    close,
+  };
+  return db;
+}
