@@ -1,0 +1,163 @@
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { rawSnapshotKey, rejectedKeys, tableFileKey, FILE_FORMATS } from "../lib/lake/layout";
+import { LocalStore } from "../lib/storage/localStore";
+import type { ObjectStore } from "../lib/storage/objectStore";
+import { TABLE_NAMES } from "../lib/tables/schema";
+import { transformAll, transformRawObject } from "../lib/transform/transformObject";
+import { snapshotToTables } from "../lib/transform/toTables";
+import { writeTables } from "../lib/transform/writeTables";
+import { recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
+
+const DATE = "2026-11-20";
+
+async function snapshotOfStore(store: LocalStore): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const key of await store.list("")) files.set(key, Buffer.from(await store.get(key)).toString("base64"));
+  return files;
+}
+
+describe("writeTables and transformRawObject", () => {
+  let dir: string;
+  let store: LocalStore;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "transform-"));
+    store = new LocalStore(dir);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes 12 files, both formats for every table, under the layout's keys", async () => {
+    const keys = await writeTables(store, snapshotToTables(recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE })), DATE, TO_FIND_ID);
+    const expected = FILE_FORMATS.flatMap((f) => TABLE_NAMES.map((t) => tableFileKey(f, t, DATE, TO_FIND_ID)));
+    expect(keys).to.have.length(12);
+    expect([...keys].sort()).to.deep.equal([...expected].sort());
+    expect(await store.list("transformed_data/")).to.deep.equal([...expected].sort());
+  });
+
+  it("transforms a raw snapshot, and a rerun gives byte-identical files", async () => {
+    const rawKey = rawSnapshotKey(DATE, THE_CORE_ID);
+    await store.put(rawKey, JSON.stringify(recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE })));
+    const first = await transformRawObject(store, rawKey);
+    expect(first).to.deep.include({ status: "transformed", rawKey, snapshotDate: DATE, playlistId: THE_CORE_ID });
+    if (first.status !== "transformed") throw new Error("unreachable");
+    expect(first.rows).to.deep.equal({ playlists: 1, playlist_tracks: 74, songs: 74, song_artists: 92, albums: 74, artists: 89 });
+    const before = await snapshotOfStore(store);
+    expect(before.size).to.equal(13); // the raw snapshot + 12 table files
+    const second = await transformRawObject(store, rawKey);
+    expect(second).to.deep.equal(first);
+    expect(await snapshotOfStore(store)).to.deep.equal(before);
+  });
+
+  describe("rejects bad raw input: a copy and a reason, the raw object untouched, nothing else written", () => {
+    const valid = () => recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE });
+    const cases: { name: string; key: string; body: () => string; reason: RegExp }[] = [
+      { name: "not JSON", key: rawSnapshotKey(DATE, TO_FIND_ID), body: () => "{ this is not json", reason: /^not JSON/ },
+      { name: "JSON but not a raw snapshot", key: rawSnapshotKey(DATE, TO_FIND_ID), body: () => JSON.stringify({ items: [] }), reason: /^not a raw snapshot/ },
+      {
+        name: "a snapshot that fails validation",
+        key: rawSnapshotKey(DATE, TO_FIND_ID),
+        body: () => JSON.stringify({ ...valid(), extraction: { ...valid().extraction, retries: -1 } }),
+        reason: /does not validate at extraction\.retries/,
+      },
+      {
+        name: "a track that fails validation",
+        key: rawSnapshotKey(DATE, TO_FIND_ID),
+        body: () => {
+          const s = valid();
+          (s.entries[0].item as { album: { release_date_precision: string } }).album.release_date_precision = "decade";
+          return JSON.stringify(s);
+        },
+        reason: /entries\[0\]\.item\.album\.release_date_precision/,
+      },
+      {
+        name: "a key that is not a raw snapshot key",
+        key: "raw_data/snapshot_date=2026-11-20/notes.txt",
+        body: () => JSON.stringify(valid()),
+        reason: /is not a raw snapshot key/,
+      },
+      {
+        name: "a key whose date disagrees with the content",
+        key: rawSnapshotKey("2026-11-21", TO_FIND_ID),
+        body: () => JSON.stringify(valid()),
+        reason: /key and content disagree: the key says snapshot_date 2026-11-21 but the document says 2026-11-20/,
+      },
+      {
+        name: "a key whose playlist id disagrees with the content",
+        key: rawSnapshotKey(DATE, THE_CORE_ID),
+        body: () => JSON.stringify(valid()),
+        reason: /key and content disagree: the key says playlist_id 37i9dQZF1DWXIcbzpLauPS/,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const body = c.body();
+        await store.put(c.key, body);
+        const now = new Date("2026-11-20T07:00:00.000Z");
+        const outcome = await transformRawObject(store, c.key, now);
+        const keys = rejectedKeys(c.key);
+        expect(outcome.status).to.equal("rejected");
+        if (outcome.status !== "rejected") throw new Error("unreachable");
+        expect(outcome.reason).to.match(c.reason);
+        expect(outcome.rejectedKey).to.equal(keys.copy);
+        expect(await store.list("")).to.deep.equal([c.key, keys.copy, keys.reason].sort());
+        expect(Buffer.from(await store.get(c.key)).toString()).to.equal(body);
+        expect(Buffer.from(await store.get(keys.copy)).toString()).to.equal(body);
+        expect(JSON.parse(Buffer.from(await store.get(keys.reason)).toString())).to.deep.equal({
+          reason: outcome.reason,
+          source_key: c.key,
+          source_location: store.location,
+          rejected_at: "2026-11-20T07:00:00.000Z",
+        });
+      });
+    }
+  });
+
+  it("refuses to re-reject a rejected copy", async () => {
+    const { copy } = rejectedKeys(rawSnapshotKey(DATE, TO_FIND_ID));
+    await store.put(copy, "junk");
+    let error: Error | undefined;
+    await transformRawObject(store, copy).catch((e: Error) => (error = e));
+    expect(error?.message).to.match(/is a rejected copy/);
+    expect(await store.list("")).to.deep.equal([copy]);
+  });
+
+  it("throws storage errors instead of rejecting, and writes nothing", async () => {
+    const rawKey = rawSnapshotKey(DATE, TO_FIND_ID);
+    const puts: string[] = [];
+    const failing: ObjectStore = {
+      location: "memory://failing",
+      put: async (key) => {
+        puts.push(key);
+      },
+      get: async () => {
+        throw Object.assign(new Error("connection reset"), { code: "ECONNRESET" });
+      },
+      exists: async () => true,
+      list: async () => [rawKey],
+    };
+    let error: Error | undefined;
+    await transformRawObject(failing, rawKey).catch((e: Error) => (error = e));
+    expect(error?.message).to.equal("connection reset");
+    expect(puts).to.deep.equal([]);
+  });
+
+  it("transformAll goes on past a rejection, and can limit itself to one date", async () => {
+    await store.put(rawSnapshotKey("2026-11-19", TO_FIND_ID), JSON.stringify(recordedSnapshot(TO_FIND_ID, { snapshotDate: "2026-11-19" })));
+    await store.put(rawSnapshotKey(DATE, THE_CORE_ID), "not json");
+    await store.put(rawSnapshotKey(DATE, TO_FIND_ID), JSON.stringify(recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE })));
+    const all = await transformAll(store);
+    expect(all.map((o) => [o.rawKey, o.status])).to.deep.equal([
+      [rawSnapshotKey("2026-11-19", TO_FIND_ID), "transformed"],
+      [rawSnapshotKey(DATE, TO_FIND_ID), "transformed"],
+      [rawSnapshotKey(DATE, THE_CORE_ID), "rejected"],
+    ]);
+    const oneDay = await transformAll(store, { snapshotDate: "2026-11-19" });
+    expect(oneDay.map((o) => o.rawKey)).to.deep.equal([rawSnapshotKey("2026-11-19", TO_FIND_ID)]);
+    expect(await store.list("transformed_data/parquet/songs/")).to.deep.equal([
+      tableFileKey("parquet", "songs", "2026-11-19", TO_FIND_ID),
+      tableFileKey("parquet", "songs", DATE, TO_FIND_ID),
+    ]);
+  });
+});
