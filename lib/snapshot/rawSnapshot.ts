@@ -31,6 +31,9 @@ export const ExtractionRecord = z.object({
   response_shape: ResponseShape,
   /** Whether the batch endpoints were used or we fell back to one id per call. */
   enrichment_mode: z.enum(["batch", "single"]),
+  /** Ids the tracks name but Spotify no longer has (404 on the single call, null in a batch); their columns stay empty. */
+  missing_artist_ids: z.array(z.string()).optional(),
+  missing_album_ids: z.array(z.string()).optional(),
 });
 export type ExtractionRecord = z.infer<typeof ExtractionRecord>;
 

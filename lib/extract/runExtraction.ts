@@ -1,0 +1,47 @@
+/**
+ * Extracts and lands several playlists with one client (one token, one rate gate). Playlists
+ * go one after another, each with the client's full concurrency; one that fails is reported
+ * and the others go on.
+ */
+import type { SkippedCounts } from "../snapshot/rawSnapshot";
+import type { SpotifyClient } from "../spotify/client";
+import { extractPlaylist, type ProgressEvent } from "../spotify/extract";
+import type { ObjectStore } from "../storage/objectStore";
+import { landSnapshot } from "./land";
+
+export interface PlaylistOutcome {
+  playlistId: string;
+  ok: boolean;
+  key?: string;
+  error?: string;
+  calls?: Record<string, number>;
+  skipped?: SkippedCounts;
+  entries?: number;
+}
+
+export async function extractPlaylists(opts: {
+  client: SpotifyClient;
+  store: ObjectStore;
+  playlistIds: string[];
+  snapshotDate: string;
+  onProgress?: (e: ProgressEvent) => void;
+}): Promise<PlaylistOutcome[]> {
+  const outcomes: PlaylistOutcome[] = [];
+  for (const playlistId of opts.playlistIds) {
+    try {
+      const snapshot = await extractPlaylist(opts.client, playlistId, opts.snapshotDate, opts.onProgress);
+      const key = await landSnapshot(opts.store, snapshot);
+      outcomes.push({ playlistId, ok: true, key, calls: snapshot.extraction.calls, skipped: snapshot.extraction.skipped, entries: snapshot.entries.length });
+    } catch (err) {
+      outcomes.push({ playlistId, ok: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return outcomes;
+}
+
+/** "2 of 3 playlists failed: A (reason); B (reason)" or undefined when all landed. */
+export function describeFailures(outcomes: PlaylistOutcome[]): string | undefined {
+  const failed = outcomes.filter((o) => !o.ok);
+  if (failed.length === 0) return undefined;
+  return `${failed.length} of ${outcomes.length} playlist(s) failed:\n` + failed.map((o) => `  - ${o.playlistId}: ${o.error}`).join("\n");
+}

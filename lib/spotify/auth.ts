@@ -1,0 +1,151 @@
+/**
+ * Access tokens: refresh-token mode when a refresh token is configured (a user's token from
+ * `npm run auth`), client credentials otherwise. The token is cached until shortly before it
+ * expires; concurrent callers share one token request. A rotated refresh token is handed to
+ * onRefreshToken so the caller can store it where the old one came from.
+ */
+import ky, { HTTPError, TimeoutError } from "ky";
+import type { SpotifyConfig } from "./config";
+import { CONFIG_DEFAULTS } from "./config";
+import { InvalidResponseError, SpotifyAuthError, SpotifyError, SpotifyNetworkError, SpotifyTimeoutError } from "./errors";
+import { OAuthErrorBody, TokenResponse, describeZodError } from "./schemas";
+import { countCall, type ClientStats } from "./stats";
+
+export type AuthMode = "refresh_token" | "client_credentials";
+
+/** Renew this long before expiry (or a tenth of a short lifetime), so no request carries a token about to expire. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+export class TokenProvider {
+  readonly mode: AuthMode;
+  private current?: { value: string; renewAt: number };
+  private pending?: Promise<string>;
+  private refreshToken?: string;
+
+  constructor(
+    private readonly config: SpotifyConfig,
+    private readonly stats: ClientStats,
+    private readonly onRefreshToken?: (token: string) => Promise<void> | void,
+  ) {
+    this.refreshToken = config.refreshToken;
+    this.mode = config.refreshToken ? "refresh_token" : "client_credentials";
+    if (this.mode === "client_credentials" && !config.clientSecret) {
+      throw new SpotifyAuthError('No Spotify credentials to get a token with: set SPOTIFY_CLIENT_SECRET (client credentials) or sign in with "npm run auth" (refresh token).');
+    }
+  }
+
+  async get(): Promise<string> {
+    if (this.current && Date.now() < this.current.renewAt) return this.current.value;
+    this.pending ??= this.request().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  /** Forget a token the API refused (401), unless a newer one has replaced it already. */
+  invalidate(token: string | undefined): void {
+    if (this.current && this.current.value === token) this.current = undefined;
+  }
+
+  private async request(): Promise<string> {
+    const form = new URLSearchParams();
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
+    if (this.config.clientSecret) {
+      headers.authorization = `Basic ${Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString("base64")}`;
+    }
+    if (this.mode === "refresh_token") {
+      form.set("grant_type", "refresh_token");
+      form.set("refresh_token", this.refreshToken!);
+      form.set("client_id", this.config.clientId); // PKCE clients authenticate with their id alone
+    } else {
+      form.set("grant_type", "client_credentials");
+    }
+    const url = `${this.config.accountsUrl}/api/token`;
+    let response: Response;
+    try {
+      response = await ky.post(url, {
+        body: form,
+        headers,
+        timeout: this.config.timeoutMs,
+        throwHttpErrors: (status) => status === 429 || status >= 500,
+        retry: {
+          limit: this.config.retryLimit ?? CONFIG_DEFAULTS.retryLimit,
+          methods: ["post"],
+          statusCodes: [429, 500, 502, 503, 504],
+          afterStatusCodes: [429],
+          maxRetryAfter: this.config.maxWaitS * 1000,
+          backoffLimit: this.config.backoffLimitMs ?? CONFIG_DEFAULTS.backoffLimitMs,
+          delay: (n) => (this.config.backoffBaseMs ?? CONFIG_DEFAULTS.backoffBaseMs) * 2 ** (n - 1),
+          jitter: true,
+          retryOnTimeout: true,
+        },
+        hooks: {
+          afterResponse: [
+            (_req, _opts, res) => {
+              if (res.status === 429) this.stats.http429++;
+              else countCall(this.stats, "token");
+            },
+          ],
+          beforeRetry: [
+            () => {
+              this.stats.retries++;
+            },
+          ],
+        },
+      });
+    } catch (err) {
+      if (err instanceof HTTPError) {
+        throw new SpotifyAuthError(`The Spotify token endpoint ${url} answered ${err.response.status} after retries: Spotify accounts is having trouble; run again later.`, err.response.status);
+      }
+      if (err instanceof TimeoutError) throw new SpotifyTimeoutError(`The Spotify token endpoint ${url} did not answer within ${this.config.timeoutMs} ms (tried ${1 + (this.config.retryLimit ?? CONFIG_DEFAULTS.retryLimit)} times): check the network or SPOTIFY_ACCOUNTS_URL.`);
+      if (err instanceof SpotifyError) throw err;
+      throw new SpotifyNetworkError(`Could not reach the Spotify token endpoint ${url}: ${describeCause(err)}. Check the network or SPOTIFY_ACCOUNTS_URL.`, { cause: err });
+    }
+
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new InvalidResponseError(`The Spotify token endpoint ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!response.ok) throw this.explainRefusal(response.status, json);
+    const parsed = TokenResponse.safeParse(json);
+    if (!parsed.success) throw new InvalidResponseError(`The Spotify token endpoint ${url} answered an unexpected body at ${describeZodError(parsed.error)}.`);
+    const token = parsed.data;
+    const lifetimeMs = token.expires_in * 1000;
+    this.current = { value: token.access_token, renewAt: Date.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 10) };
+    if (this.mode === "refresh_token" && token.refresh_token && token.refresh_token !== this.refreshToken) {
+      this.refreshToken = token.refresh_token;
+      await this.onRefreshToken?.(token.refresh_token);
+    }
+    return token.access_token;
+  }
+
+  private explainRefusal(status: number, json: unknown): SpotifyAuthError {
+    const body = OAuthErrorBody.safeParse(json);
+    const code = body.success ? body.data.error : undefined;
+    const detail = body.success ? `${body.data.error}${body.data.error_description ? `: ${body.data.error_description}` : ""}` : JSON.stringify(json).slice(0, 200);
+    if (code === "invalid_client") {
+      const which = this.config.clientSecret ? "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET" : "SPOTIFY_CLIENT_ID";
+      return new SpotifyAuthError(`Spotify refused the app's credentials (${status} ${detail}): check ${which} against your app in the Spotify developer dashboard.`, status, code);
+    }
+    if (code === "invalid_grant" && this.mode === "refresh_token") {
+      return new SpotifyAuthError(
+        `Spotify refused the refresh token (${status} ${detail}): it was revoked, expired or belongs to another app. Run "npm run auth" again to sign in (it rewrites the token file), or fix SPOTIFY_REFRESH_TOKEN.`,
+        status,
+        code,
+      );
+    }
+    const fix = this.mode === "refresh_token" ? 'run "npm run auth" again or fix SPOTIFY_REFRESH_TOKEN' : "check SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET";
+    return new SpotifyAuthError(`Spotify refused a token (${status} ${detail}): ${fix}.`, status, code);
+  }
+}
+
+export function describeCause(err: unknown): string {
+  const e = err as Error & { cause?: unknown };
+  const cause = e?.cause as (Error & { code?: string }) | undefined;
+  const parts = [e?.message ?? String(err)];
+  if (cause?.message) parts.push(cause.code ? `${cause.message} (${cause.code})` : cause.message);
+  return parts.join(": ");
+}
