@@ -11,9 +11,16 @@ import { allTableRoots, catalogTableName, type FileFormat } from "../lake/layout
 import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "../tables/schema";
 import { loadViews } from "./sqlFiles";
 
+export interface QueryResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
 export interface LakeDb {
   /** Runs one SQL statement; rows come back as plain JSON-friendly values. */
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /** Like query, with the column names too (known even when there are no rows). */
+  run(sql: string): Promise<QueryResult>;
   /** Names of the tables and views in the catalog, sorted. */
   relations(): Promise<string[]>;
   close(): void;
@@ -124,9 +131,12 @@ export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}
     throw err;
   }
   const db: LakeDb = {
-    async query(sql) {
+    async run(sql) {
       const reader = await connection.runAndReadAll(sql);
-      return reader.getRowObjectsJS().map((row) => plainValue(row) as Record<string, unknown>);
+      return { columns: reader.columnNames(), rows: reader.getRowObjectsJS().map((row) => plainValue(row) as Record<string, unknown>) };
+    },
+    async query(sql) {
+      return (await db.run(sql)).rows;
     },
     async relations() {
       const rows = await db.query("SELECT table_name FROM information_schema.tables ORDER BY table_name");

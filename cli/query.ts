@@ -1,0 +1,90 @@
+/**
+ * `npm run query -- [--lake DIR] [--format table|json|csv] "SQL"`: runs SQL on the local lake
+ * with DuckDB standing in for Athena (same tables, same views). Instead of SQL, the name of a
+ * file in sql/queries (e.g. top_songs) runs that query.
+ */
+import { parseArgs } from "node:util";
+import * as path from "node:path";
+import { openLake, LakeNotFoundError, type LakeDb } from "../lib/query/lakeDb";
+import { loadQueries } from "../lib/query/sqlFiles";
+import { OUTPUT_FORMATS, renderRows, type OutputFormat } from "../lib/query/renderRows";
+
+const usage = () => `Usage: npm run query -- [--lake DIR] [--format table|json|csv] "SQL" | QUERY_NAME
+
+  --lake DIR      the lake folder (default: ./lake, built by \`npm start\`)
+  --format FMT    table (default), json (an array of row objects) or csv
+  QUERY_NAME      a saved query from sql/queries:
+${loadQueries()
+  .map((q) => `                    ${q.name}: ${q.description}`)
+  .join("\n")}
+
+Example: npm run query -- --format json "select count(*) as n from latest_snapshot"`;
+
+export interface QueryCliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: QueryCliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** Runs the command; returns the exit code (0 ok, 1 query or lake error, 2 usage error). */
+export async function runQueryCli(argv: string[], io: QueryCliIo = defaultIo): Promise<number> {
+  let values: { lake?: string; format?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: { lake: { type: "string" }, format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${usage()}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(`${usage()}\n`);
+    return 0;
+  }
+  const format = (values.format ?? "table") as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    io.err(`Unknown format "${values.format}": use table, json or csv.\n\n${usage()}\n`);
+    return 2;
+  }
+  if (positionals.length !== 1 || positionals[0].trim() === "") {
+    io.err(`${positionals.length === 0 ? "Give the SQL to run" : "Give the SQL as ONE argument, in quotes"}.\n\n${usage()}\n`);
+    return 2;
+  }
+  const saved = loadQueries().find((q) => q.name === positionals[0].trim());
+  const sql = saved?.sql ?? positionals[0];
+
+  let db: LakeDb;
+  try {
+    db = await openLake(path.resolve(values.lake ?? "lake"));
+  } catch (err) {
+    io.err(`${err instanceof LakeNotFoundError ? "" : "Could not open the lake: "}${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    io.out(renderRows(await db.run(sql), format));
+    return 0;
+  } catch (err) {
+    const relations = await db.relations().catch(() => [] as string[]);
+    io.err(`Query failed: ${(err as Error).message}\n\nTables and views in this lake: ${relations.join(", ")}\n`);
+    return 1;
+  } finally {
+    db.close();
+  }
+}
+
+if (require.main === module) {
+  runQueryCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
