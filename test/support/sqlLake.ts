@@ -1,9 +1,12 @@
 /**
  * A small multi-day lake built through the real transform, for the view and query tests.
- * "The Core" (first six recorded songs A..F) over three days, and "To find" on days 1 and 3 only:
- * - day 1 (2026-11-01): Core A B C D E; To find: its one song
- * - day 2 (2026-11-02): Core B A C E F   (A and B swap, D leaves, E moves up, F enters)
- * - day 3 (2026-11-03): Core B A C E F A (A listed a second time; nothing else changes); To find again
+ * "The Core" (first six recorded songs A..F, F with two artists) over four days, and
+ * "To find" (its one song T) on days 1 and 3 only:
+ * - day 1 (2026-11-01): Core A B C D E;    To find T
+ * - day 2 (2026-11-02): Core B A C E F     (A and B swap, D leaves, E moves up, F enters)
+ * - day 3 (2026-11-03): Core B A C E F A   (A listed a second time: no change); To find T C
+ *                                          (C enters, compared with To find's day 1)
+ * - day 4 (2026-11-04): Core F B C         (F 5→1, B 1→2, A and E leave); To find's latest stays day 3
  */
 import { rawSnapshotKey } from "../../lib/lake/layout";
 import type { Json } from "../../lib/standin/recordedData";
@@ -11,7 +14,7 @@ import { LocalStore } from "../../lib/storage/localStore";
 import { transformAll, type TransformOutcome } from "../../lib/transform/transformObject";
 import { recordedEntries, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./snapshots";
 
-export const DAYS = ["2026-11-01", "2026-11-02", "2026-11-03"] as const;
+export const DAYS = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"] as const;
 
 export interface SongRef {
   id: string;
@@ -38,13 +41,17 @@ export async function buildMultiDayLake(dir: string): Promise<MultiDayLake> {
     [A, B, C, D, E],
     [B, A, C, E, F],
     [B, A, C, E, F, A],
+    [F, B, C],
   ];
+  const [T] = recordedEntries(TO_FIND_ID);
+  const toFind: (Json[] | undefined)[] = [[T], undefined, [T, C], undefined];
   for (const [i, date] of DAYS.entries()) {
     const snapshot = recordedSnapshot(THE_CORE_ID, { snapshotDate: date, entries: core[i] });
     await store.put(rawSnapshotKey(date, THE_CORE_ID), JSON.stringify(snapshot));
-    if (i !== 1) {
-      const toFind = recordedSnapshot(TO_FIND_ID, { snapshotDate: date });
-      await store.put(rawSnapshotKey(date, TO_FIND_ID), JSON.stringify(toFind));
+    const toFindEntries = toFind[i];
+    if (toFindEntries) {
+      const snapshot = recordedSnapshot(TO_FIND_ID, { snapshotDate: date, entries: toFindEntries });
+      await store.put(rawSnapshotKey(date, TO_FIND_ID), JSON.stringify(snapshot));
     }
   }
   const outcomes = await transformAll(store);
@@ -52,6 +59,6 @@ export async function buildMultiDayLake(dir: string): Promise<MultiDayLake> {
     store,
     outcomes,
     songs: { A: songOf(A), B: songOf(B), C: songOf(C), D: songOf(D), E: songOf(E), F: songOf(F) },
-    toFindSong: songOf(recordedEntries(TO_FIND_ID)[0]),
+    toFindSong: songOf(T),
   };
 }
