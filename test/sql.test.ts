@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { openLake, type LakeDb } from "../lib/query/lakeDb";
@@ -32,6 +32,28 @@ describe("SQL files", () => {
     expect(names).to.have.members(VIEW_NAMES);
     expect(names.indexOf("playlist_snapshot")).to.be.lessThan(names.indexOf("latest_snapshot"));
     expect(names.indexOf("playlist_snapshot")).to.be.lessThan(names.indexOf("daily_changes"));
+  });
+
+  it("gives each view's statement alone, its leading comment as the description", () => {
+    for (const v of loadViews()) {
+      expect(v.sql, v.name).to.match(new RegExp(`^CREATE OR REPLACE VIEW ${v.name} AS\\b`));
+      expect(v.description, v.name).to.have.length.greaterThan(20);
+    }
+  });
+
+  it("refuses a view file named after another view, and views that read each other in a circle", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "sql-files-"));
+    try {
+      writeFileSync(path.join(dir, "a.sql"), "CREATE OR REPLACE VIEW b AS SELECT 1 AS x");
+      expect(() => loadViews(dir)).to.throw(/creates view "b": name the file after the view \(b\.sql\)/);
+      writeFileSync(path.join(dir, "a.sql"), "-- a\nCREATE OR REPLACE VIEW a AS SELECT x FROM b");
+      writeFileSync(path.join(dir, "b.sql"), "CREATE OR REPLACE VIEW b AS SELECT x FROM a");
+      expect(() => loadViews(dir)).to.throw(/circle: a -> b -> a/);
+      writeFileSync(path.join(dir, "b.sql"), "CREATE OR REPLACE VIEW b AS SELECT 1 AS x -- not from a");
+      expect(loadViews(dir).map((v) => v.name)).to.deep.equal(["b", "a"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("has the queries, each with a description", () => {

@@ -11,7 +11,11 @@ export const QUERIES_DIR = path.resolve(__dirname, "../../sql/queries");
 
 export interface ViewFile {
   name: string;
+  /** The CREATE OR REPLACE VIEW statement alone: leading comment lines are left out, as a
+   * statement that opens with a comment is the kind Athena has been known to misclassify. */
   sql: string;
+  /** The leading comment lines, joined. */
+  description: string;
 }
 export interface QueryFile {
   name: string;
@@ -58,7 +62,14 @@ export function loadViews(dir: string = VIEWS_DIR): ViewFile[] {
     for (const dep of reads.get(name) ?? []) visit(dep, [...chain, name]);
     state.set(name, "done");
     const f = files.find((x) => x.name === name)!;
-    ordered.push({ name, sql: f.sql });
+    const lines = f.sql.split("\n");
+    const firstCode = lines.findIndex((l) => l.trim() !== "" && !l.trim().startsWith("--"));
+    const description = lines
+      .slice(0, firstCode)
+      .map((l) => l.trim().replace(/^--\s?/, ""))
+      .filter(Boolean)
+      .join(" ");
+    ordered.push({ name, sql: lines.slice(firstCode).join("\n").trim(), description });
   };
   for (const f of files) visit(f.name, []);
   return ordered;
