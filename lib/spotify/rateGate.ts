@@ -7,7 +7,9 @@
  * requests answered since the last pause, over the time from the first of them until the
  * server lets us in again (now + Retry-After). From then on it keeps within that rolling
  * window itself, so the run proceeds at the server's pace instead of bursting into 429s.
- * A further 429 lowers the learned budget by a tenth.
+ * A further 429 (requests reach the server a little later than we send them) lowers the
+ * learned budget by one. The estimate of the window is only as good as the first burst: a
+ * slow start (the first calls are sequential) makes it longer than the server's.
  */
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -60,10 +62,12 @@ export class RateGate {
     if (sentAt < this.cycleStart) return; // sent before the last pause: already accounted for
     if (!this.budget) {
       if (this.cycleAnswered >= this.minSamples && this.cycleFirstSend !== undefined) {
-        this.budget = { requests: this.cycleAnswered, windowMs: resumeAt - this.cycleFirstSend, learnedAt: Date.now() };
+        const windowMs = resumeAt - this.cycleFirstSend;
+        // A little slack: a request reaches the server a few ms after we count it as sent.
+        this.budget = { requests: this.cycleAnswered, windowMs: windowMs + Math.max(20, windowMs * 0.02), learnedAt: Date.now() };
       }
     } else if (sentAt >= this.budget.learnedAt) {
-      this.budget.requests = Math.max(1, Math.floor(this.budget.requests * 0.9));
+      this.budget.requests = Math.max(1, this.budget.requests - 1);
       this.budget.learnedAt = Date.now();
     }
     this.cycleStart = resumeAt;

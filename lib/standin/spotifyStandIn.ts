@@ -19,10 +19,10 @@ export interface Fault {
   nth?: number;
   /** Consecutive occurrences hit, default 1. */
   times?: number;
-  /** A 2xx status serves the real response (with delayMs / truncateBody); anything else answers that status. */
+  /** A 2xx status without `body` serves the real response (with delayMs / truncateBody); anything else answers that status. */
   status: number;
   headers?: Record<string, string>;
-  /** Error body; default: Spotify's body for the status. */
+  /** The body to answer instead (any status); default for an error status: Spotify's body for it. */
   body?: unknown;
   delayMs?: number;
   truncateBody?: boolean;
@@ -392,7 +392,7 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
     if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout)
 
     let reply: Reply;
-    if (fault && (fault.status < 200 || fault.status >= 300)) {
+    if (fault && (fault.status < 200 || fault.status >= 300 || fault.body !== undefined)) {
       reply = { status: fault.status, headers: fault.headers, body: fault.body !== undefined ? fault.body : apiError(fault.status, DEFAULT_MESSAGES[fault.status] ?? "Error") };
     } else {
       try {
