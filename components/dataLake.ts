@@ -1,0 +1,130 @@
+/**
+ * The lake bucket (raw_data/, transformed_data/) and the Athena results bucket. Both are
+ * encrypted, private and TLS-only; the lake keeps versions, so an overwrite by a re-run can
+ * be undone, and moves raw snapshots to cheaper storage; query results expire.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { RAW_PREFIX } from "../lib/lake/layout";
+
+export interface DataLakeArgs {
+  /** Days before raw snapshots move to S3 Standard-IA (S3's minimum is 30). */
+  rawInfrequentAccessAfterDays: number;
+  /** Days before raw snapshots move to Glacier Instant Retrieval (still readable for a rebuild). */
+  rawGlacierAfterDays: number;
+  /** Days before older versions of overwritten lake objects are removed. */
+  noncurrentVersionExpireDays: number;
+  /** Days before Athena query results are deleted. */
+  queryResultsExpireDays: number;
+  /** Lets `pulumi destroy` remove buckets that still hold objects; off by default so data is never lost by accident. */
+  forceDestroy?: boolean;
+}
+
+export class DataLake extends pulumi.ComponentResource {
+  readonly lakeBucket: aws.s3.Bucket;
+  readonly resultsBucket: aws.s3.Bucket;
+
+  constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("spotify-pipeline:index:DataLake", name, {}, opts);
+    if (args.rawGlacierAfterDays <= args.rawInfrequentAccessAfterDays) {
+      throw new Error(
+        `rawGlacierAfterDays (${args.rawGlacierAfterDays}) must be greater than rawInfrequentAccessAfterDays (${args.rawInfrequentAccessAfterDays}): ` +
+          `S3 needs objects to stay 30 days in Standard-IA before a further transition.`,
+      );
+    }
+
+    this.lakeBucket = this.privateBucket(`${name}-data`, args.forceDestroy);
+    this.resultsBucket = this.privateBucket(`${name}-athena-results`, args.forceDestroy);
+
+    new aws.s3.BucketVersioning(
+      `${name}-data-versioning`,
+      { bucket: this.lakeBucket.id, versioningConfiguration: { status: "Enabled" } },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-data-lifecycle`,
+      {
+        bucket: this.lakeBucket.id,
+        rules: [
+          {
+            id: "raw-to-cheaper-storage",
+            status: "Enabled",
+            filter: { prefix: RAW_PREFIX },
+            transitions: [
+              { days: args.rawInfrequentAccessAfterDays, storageClass: "STANDARD_IA" },
+              { days: args.rawGlacierAfterDays, storageClass: "GLACIER_IR" },
+            ],
+          },
+          {
+            id: "old-versions-expire",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpireDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-athena-results-lifecycle`,
+      {
+        bucket: this.resultsBucket.id,
+        rules: [
+          {
+            id: "query-results-expire",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: args.queryResultsExpireDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+        ],
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ lakeBucket: this.lakeBucket.bucket, resultsBucket: this.resultsBucket.bucket });
+  }
+
+  /** A bucket with SSE-S3 encryption, every public access blocked, and a policy refusing plain HTTP. */
+  private privateBucket(name: string, forceDestroy = false): aws.s3.Bucket {
+    const bucket = new aws.s3.Bucket(name, { forceDestroy }, { parent: this });
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent: this },
+    );
+    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access-block`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      // S3 rejects policy changes while the public access block is being applied.
+      { parent: this, dependsOn: [publicAccessBlock] },
+    );
+    return bucket;
+  }
+}

@@ -1,0 +1,21 @@
+/** An encrypted SQS queue that keeps failed asynchronous invocations for 14 days, for inspection and replay. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export function deadLetterQueue(name: string, parent: pulumi.Resource): aws.sqs.Queue {
+  return new aws.sqs.Queue(name, { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true }, { parent });
+}
+
+/** Async invocations retry twice, then land in the queue with the event and the error. */
+export function sendFailuresTo(name: string, fn: aws.lambda.Function, queue: aws.sqs.Queue, parent: pulumi.Resource): aws.lambda.FunctionEventInvokeConfig {
+  return new aws.lambda.FunctionEventInvokeConfig(
+    name,
+    {
+      functionName: fn.name,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 6 * 3600,
+      destinationConfig: { onFailure: { destination: queue.arn } },
+    },
+    { parent },
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * What every Lambda of the pipeline shares: runtime, what goes into the code archive, the
+ * trust policy and the log group a role may write to.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { bundleHandler, bundledHandlerFactory, type HandlerBundle } from "./handlerBundle";
+
+export const LAMBDA_RUNTIME = "nodejs22.x";
+
+/**
+ * Packages the Lambdas never load: the local runner's engine and tools. Pulumi already leaves
+ * out @pulumi/* and devDependencies; everything else in "dependencies" would be zipped.
+ */
+export const LOCAL_ONLY_PACKAGES = ["@duckdb/node-api", "@duckdb/node-bindings", "@pulumi/pulumi", "@pulumi/aws", "parquetjs-lite", "tsx", "typescript", "ts-node", "dt-sql-parser"];
+
+/** Every @aws-sdk/* package the project depends on: the nodejs22.x runtime provides SDK v3. */
+export function awsSdkPackages(packageJsonPath = path.resolve(__dirname, "../package.json")): string[] {
+  const pkg = JSON.parse(readFileSync(packageJsonPath, "utf8")) as { dependencies?: Record<string, string> };
+  return Object.keys(pkg.dependencies ?? {}).filter((name) => name.startsWith("@aws-sdk/"));
+}
+
+export function lambdaCodePathOptions(): pulumi.runtime.CodePathOptions {
+  return { extraExcludePackages: [...awsSdkPackages(), ...LOCAL_ONLY_PACKAGES] };
+}
+
+export const LAMBDA_ASSUME_ROLE_POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
+
+/** S3 ARNs for "every object under this prefix" of a bucket. */
+export function objectArns(bucketArn: pulumi.Input<string>, ...prefixes: string[]): pulumi.Output<string[]> {
+  return pulumi.output(bucketArn).apply((arn) => prefixes.map((p) => `${arn}/${p}*`));
+}
+
+export interface FunctionBasics {
+  role: aws.iam.Role;
+  logGroup: aws.cloudwatch.LogGroup;
+  /** The function should depend on it, so it never runs before its grants exist. */
+  policy: aws.iam.RolePolicy;
+}
+
+/**
+ * A role Lambda can assume and a log group with a retention, created before the function so
+ * Lambda never creates an unbounded one itself. `statements` are the function's only grants
+ * besides writing to its own log group.
+ */
+export function functionBasics(
+  name: string,
+  args: { logRetentionDays: number; statements: pulumi.Input<pulumi.Input<aws.iam.PolicyStatement>[]> },
+  parent: pulumi.Resource,
+): FunctionBasics {
+  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent });
+  const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: LAMBDA_ASSUME_ROLE_POLICY }, { parent });
+  const statements = pulumi.all([pulumi.output(args.statements), logGroup.arn]).apply(([own, logArn]) => [
+    { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
+    ...own,
+  ]);
+  const policy = new aws.iam.RolePolicy(
+    `${name}-policy`,
+    { role: role.id, policy: statements.apply((Statement) => JSON.stringify({ Version: "2012-10-17", Statement })) },
+    { parent },
+  );
+  return { role, logGroup, policy };
+}
+
+export interface PipelineFunctionArgs {
+  /** The handler: handlers/<entry>.ts, whose export `exportName(...args)` returns the Lambda handler. */
+  handler: { entry: string; exportName: string; args?: unknown[] };
+  description: string;
+  statements: pulumi.Input<pulumi.Input<aws.iam.PolicyStatement>[]>;
+  /** Names and ARNs only: never a secret value. */
+  environment: Record<string, pulumi.Input<string>>;
+  timeoutSeconds: number;
+  memoryMb: number;
+  logRetentionDays: number;
+  /** Omit for the account's unreserved pool. */
+  reservedConcurrency?: number;
+}
+
+export interface PipelineFunction extends FunctionBasics {
+  fn: aws.lambda.CallbackFunction<unknown, unknown>;
+  bundle: HandlerBundle;
+}
+
+/** A CallbackFunction with its own least-privilege role, a log group, JSON logs and a lean archive. */
+export function pipelineFunction(name: string, args: PipelineFunctionArgs, parent: pulumi.Resource): PipelineFunction {
+  const bundle = bundleHandler(args.handler.entry);
+  const basics = functionBasics(name, { logRetentionDays: args.logRetentionDays, statements: args.statements }, parent);
+  const fn = new aws.lambda.CallbackFunction<unknown, unknown>(
+    name,
+    {
+      callbackFactory: bundledHandlerFactory(bundle.requirePath, args.handler.exportName, args.handler.args),
+      description: args.description,
+      role: basics.role,
+      runtime: LAMBDA_RUNTIME,
+      timeout: args.timeoutSeconds,
+      memorySize: args.memoryMb,
+      environment: { variables: args.environment },
+      loggingConfig: { logFormat: "JSON", logGroup: basics.logGroup.name },
+      reservedConcurrentExecutions: args.reservedConcurrency,
+      codePathOptions: { ...lambdaCodePathOptions(), extraIncludePaths: [bundle.relativePath] },
+    },
+    { parent, dependsOn: [basics.policy, basics.logGroup] },
+  );
+  return { ...basics, fn, bundle };
+}

@@ -1,0 +1,181 @@
+/**
+ * The extract Lambda: one invocation per playlist ({"playlist_id": "..."} from its schedule
+ * target), so one playlist's failure or rate limit never stops the others. Credentials come
+ * from Secrets Manager (only the secret's ARN is in the environment), read through Powertools
+ * with a cache; when Spotify rotates the refresh token it is written back to the same secret
+ * with PutSecretValue, so the next run signs in with the new one.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { normalizePlaylistId, todayUtc } from "../lib/lake/layout";
+import { landSnapshot } from "../lib/extract/land";
+import { SpotifyClient } from "../lib/spotify/client";
+import { CONFIG_DEFAULTS, DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, type SpotifyConfig } from "../lib/spotify/config";
+import { extractPlaylist } from "../lib/spotify/extract";
+import { S3Store } from "../lib/storage/s3Store";
+import type { ObjectStore } from "../lib/storage/objectStore";
+
+export type ExtractAuthMode = "refresh_token" | "client_credentials";
+
+/** The JSON document stored in the secret (written by Pulumi from secret config, then by this function on rotation). */
+export interface SpotifySecret {
+  client_id: string;
+  client_secret?: string;
+  refresh_token?: string;
+}
+
+export interface ExtractSettings {
+  bucket: string;
+  secretArn: string;
+  authMode: ExtractAuthMode;
+  apiUrl?: string;
+  accountsUrl?: string;
+  concurrency?: number;
+  timeoutMs?: number;
+  maxWaitS?: number;
+  /** Seconds a read secret is reused within a container. */
+  secretMaxAgeS?: number;
+}
+
+export interface ExtractDeps {
+  s3?: S3Client;
+  secretsManager?: SecretsManagerClient;
+  store?: ObjectStore;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export interface ExtractEvent {
+  playlist_id?: unknown;
+}
+
+export interface ExtractResult {
+  playlistId: string;
+  snapshotDate: string;
+  key: string;
+  entries: number;
+  calls: Record<string, number>;
+  retries: number;
+  http429: number;
+  refreshTokenRotated: boolean;
+}
+
+/** Checks the secret's shape; the message names the field, never a value. */
+export function parseSpotifySecret(value: unknown, authMode: ExtractAuthMode, secretArn: string): SpotifySecret {
+  const fix = `set it with \`pulumi config set --secret\` and \`pulumi up\` (see docs/deploy.md)`;
+  if (typeof value !== "object" || value === null) throw new Error(`Secret ${secretArn} is not a JSON object: ${fix}.`);
+  const s = value as Record<string, unknown>;
+  if (typeof s.client_id !== "string" || s.client_id === "") throw new Error(`Secret ${secretArn} has no client_id: ${fix}.`);
+  if (authMode === "refresh_token" && (typeof s.refresh_token !== "string" || s.refresh_token === "")) {
+    throw new Error(`Secret ${secretArn} has no refresh_token but authMode is refresh_token: run \`npm run auth\` locally, then ${fix}.`);
+  }
+  if (authMode === "client_credentials" && (typeof s.client_secret !== "string" || s.client_secret === "")) {
+    throw new Error(`Secret ${secretArn} has no client_secret but authMode is client_credentials: ${fix}.`);
+  }
+  return {
+    client_id: s.client_id,
+    client_secret: typeof s.client_secret === "string" && s.client_secret !== "" ? s.client_secret : undefined,
+    refresh_token: authMode === "refresh_token" ? (s.refresh_token as string) : undefined,
+  };
+}
+
+export function createExtractHandler(settings: ExtractSettings, deps: ExtractDeps = {}): (event: ExtractEvent) => Promise<ExtractResult> {
+  if (!settings.bucket || !settings.secretArn) throw new Error("The extract function needs LAKE_BUCKET and SPOTIFY_SECRET_ARN in its environment.");
+  const store = deps.store ?? new S3Store({ bucket: settings.bucket, client: deps.s3 ?? new S3Client({}) });
+  const secretsManager = deps.secretsManager ?? new SecretsManagerClient({});
+  const secrets = new SecretsProvider({ awsSdkV3Client: secretsManager });
+  const logger = deps.logger ?? new Logger({ serviceName: "spotify-extract" });
+  const now = deps.now ?? (() => new Date());
+  /** A token this container wrote back: newer than any cached read of the secret. */
+  let rotatedRefreshToken: string | undefined;
+
+  async function readSecret(): Promise<SpotifySecret> {
+    const value = await secrets.get(settings.secretArn, { transform: "json", maxAge: settings.secretMaxAgeS ?? 300 });
+    const secret = parseSpotifySecret(value, settings.authMode, settings.secretArn);
+    return rotatedRefreshToken ? { ...secret, refresh_token: rotatedRefreshToken } : secret;
+  }
+
+  async function storeRotatedToken(secret: SpotifySecret, token: string): Promise<void> {
+    await secretsManager.send(
+      new PutSecretValueCommand({ SecretId: settings.secretArn, SecretString: JSON.stringify({ ...secret, refresh_token: token }) }),
+    );
+    rotatedRefreshToken = token;
+    logger.info("rotated refresh token stored", { secretArn: settings.secretArn });
+  }
+
+  return async (event) => {
+    if (typeof event?.playlist_id !== "string") {
+      throw new Error(`Expected an event like {"playlist_id": "<22-character id>"}; got ${JSON.stringify(event).slice(0, 200)}.`);
+    }
+    const playlistId = normalizePlaylistId(event.playlist_id);
+    const snapshotDate = todayUtc(now());
+    logger.appendKeys({ playlistId, snapshotDate });
+    try {
+      const secret = await readSecret();
+      let rotated = false;
+      const config: SpotifyConfig = {
+        clientId: secret.client_id,
+        clientSecret: secret.client_secret,
+        refreshToken: secret.refresh_token,
+        apiUrl: settings.apiUrl ?? DEFAULT_API_URL,
+        accountsUrl: settings.accountsUrl ?? DEFAULT_ACCOUNTS_URL,
+        concurrency: settings.concurrency ?? CONFIG_DEFAULTS.concurrency,
+        timeoutMs: settings.timeoutMs ?? CONFIG_DEFAULTS.timeoutMs,
+        maxWaitS: settings.maxWaitS ?? CONFIG_DEFAULTS.maxWaitS,
+      };
+      const client = new SpotifyClient(config, {
+        onRefreshToken: async (token) => {
+          rotated = true;
+          await storeRotatedToken(secret, token);
+        },
+      });
+      const snapshot = await extractPlaylist(client, playlistId, snapshotDate);
+      const key = await landSnapshot(store, snapshot);
+      const result: ExtractResult = {
+        playlistId,
+        snapshotDate,
+        key,
+        entries: snapshot.entries.length,
+        calls: client.stats.calls,
+        retries: client.stats.retries,
+        http429: client.stats.http429,
+        refreshTokenRotated: rotated,
+      };
+      logger.info("raw snapshot landed", { ...result });
+      return result;
+    } catch (err) {
+      logger.error("extraction failed", { error: err as Error });
+      throw err;
+    } finally {
+      logger.removeKeys(["playlistId", "snapshotDate"]);
+    }
+  };
+}
+
+function positiveEnvNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}="${raw}" is not a positive number.`);
+  return n;
+}
+
+/** What the deployed function runs once per cold start (see components/handlerBundle.ts): names and limits from the environment. */
+export function extractHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): (event: ExtractEvent) => Promise<ExtractResult> {
+  const authMode = env.SPOTIFY_AUTH_MODE ?? "refresh_token";
+  if (authMode !== "refresh_token" && authMode !== "client_credentials") {
+    throw new Error(`SPOTIFY_AUTH_MODE="${authMode}": use refresh_token or client_credentials.`);
+  }
+  return createExtractHandler({
+    bucket: env.LAKE_BUCKET ?? "",
+    secretArn: env.SPOTIFY_SECRET_ARN ?? "",
+    authMode,
+    apiUrl: env.SPOTIFY_API_URL || undefined,
+    accountsUrl: env.SPOTIFY_ACCOUNTS_URL || undefined,
+    concurrency: positiveEnvNumber(env, "SPOTIFY_CONCURRENCY"),
+    timeoutMs: positiveEnvNumber(env, "SPOTIFY_TIMEOUT_MS"),
+    maxWaitS: positiveEnvNumber(env, "SPOTIFY_MAX_WAIT_S"),
+  });
+}
