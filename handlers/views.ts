@@ -45,6 +45,16 @@ export class ViewPublishError extends Error {
   }
 }
 
+/**
+ * The statement as Athena gets it: the file's leading comment lines and a trailing semicolon
+ * removed (Athena takes one statement without a terminator); the body is unchanged.
+ */
+export function sqlForAthena(sql: string): string {
+  const lines = sql.split(/\r?\n/);
+  while (lines.length > 0 && (lines[0].trim() === "" || lines[0].trim().startsWith("--"))) lines.shift();
+  return lines.join("\n").trim().replace(/;\s*$/, "").trimEnd();
+}
+
 export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}): (event: CrawlerStateChangeEvent) => Promise<ViewsResult> {
   if (!settings.workgroup || !settings.database) {
     throw new Error("The views function needs ATHENA_WORKGROUP and GLUE_DATABASE in its environment.");
@@ -58,7 +68,7 @@ export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}
   async function runView(view: ViewSql): Promise<string> {
     const started = await athena.send(
       new StartQueryExecutionCommand({
-        QueryString: view.sql,
+        QueryString: sqlForAthena(view.sql),
         WorkGroup: settings.workgroup,
         QueryExecutionContext: { Database: settings.database },
       }),

@@ -1,0 +1,83 @@
+/** The views handler with a mocked Athena: each sql/views file in order, waiting for each, failing loudly. */
+import { expect } from "chai";
+import { mockClient } from "aws-sdk-client-mock";
+import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createViewsHandler, sqlForAthena, viewsHandlerFromEnv } from "../handlers/views";
+import { loadViews } from "../lib/query/sqlFiles";
+
+const EVENT = { "detail-type": "Glue Crawler State Change", detail: { crawlerName: "spotify-parquet", state: "Succeeded" } };
+const quietLogger = () => new Logger({ serviceName: "test", logLevel: "SILENT" });
+
+describe("views handler (mocked Athena)", () => {
+  const athena = mockClient(AthenaClient);
+  afterEach(() => athena.reset());
+  after(() => athena.restore());
+
+  it("runs every sql/views file in dependency order in the workgroup and database, waiting for each", async () => {
+    const views = loadViews();
+    expect(views.length).to.be.greaterThan(1);
+    let n = 0;
+    athena.on(StartQueryExecutionCommand).callsFake(() => ({ QueryExecutionId: `q${++n}` }));
+    // Each query is RUNNING once, then SUCCEEDED.
+    const polls = new Map<string, number>();
+    athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => {
+      const seen = (polls.get(input.QueryExecutionId) ?? 0) + 1;
+      polls.set(input.QueryExecutionId, seen);
+      return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: seen === 1 ? "RUNNING" : "SUCCEEDED" } } };
+    });
+
+    const handler = createViewsHandler({ workgroup: "wg", database: "spotify_dev", views, pollIntervalMs: 0 }, { athena: new AthenaClient({ region: "eu-west-1" }), logger: quietLogger() });
+    const result = await handler(EVENT);
+
+    expect(result.published.map((p) => p.name)).to.deep.equal(views.map((v) => v.name));
+    const starts = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
+    expect(starts.map((s) => s.QueryString)).to.deep.equal(views.map((v) => sqlForAthena(v.sql)));
+    for (const s of starts) {
+      expect(s.WorkGroup).to.equal("wg");
+      expect(s.QueryExecutionContext).to.deep.equal({ Database: "spotify_dev" });
+      expect(s.QueryString).to.match(/^CREATE OR REPLACE VIEW /i);
+    }
+    expect([...polls.values()]).to.deep.equal(views.map(() => 2));
+  });
+
+  it("fails on a FAILED query with the view's name and Athena's reason, and publishes none after it", async () => {
+    const views = [
+      { name: "first_view", sql: "CREATE OR REPLACE VIEW first_view AS SELECT 1 AS x" },
+      { name: "broken_view", sql: "CREATE OR REPLACE VIEW broken_view AS SELECT nope FROM missing" },
+      { name: "last_view", sql: "CREATE OR REPLACE VIEW last_view AS SELECT * FROM broken_view" },
+    ];
+    athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => ({ QueryExecutionId: input.QueryString.includes("broken_view AS") ? "bad" : "good" }));
+    athena.on(GetQueryExecutionCommand, { QueryExecutionId: "good" }).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" } } });
+    athena
+      .on(GetQueryExecutionCommand, { QueryExecutionId: "bad" })
+      .resolves({ QueryExecution: { Status: { State: "FAILED", StateChangeReason: "COLUMN_NOT_FOUND: line 1:48: Column 'nope' cannot be resolved" } } });
+
+    const handler = createViewsHandler({ workgroup: "wg", database: "db", views, pollIntervalMs: 0 }, { athena: new AthenaClient({ region: "eu-west-1" }), logger: quietLogger() });
+    const error = await handler(EVENT).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(error?.message).to.include('View "broken_view"').and.include("FAILED").and.include("Column 'nope' cannot be resolved");
+    expect(athena.commandCalls(StartQueryExecutionCommand)).to.have.length(2);
+  });
+
+  it("treats a CANCELLED query as a failure too", async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "c" });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "CANCELLED", StateChangeReason: "Query cancelled by user" } } });
+    const handler = createViewsHandler(
+      { workgroup: "wg", database: "db", views: [{ name: "v", sql: "CREATE OR REPLACE VIEW v AS SELECT 1" }], pollIntervalMs: 0 },
+      { athena: new AthenaClient({ region: "eu-west-1" }), logger: quietLogger() },
+    );
+    const error = await handler(EVENT).catch((err: Error) => err);
+    expect((error as Error).message).to.include('View "v"').and.include("CANCELLED");
+  });
+
+  it("strips the files' leading comments and a trailing semicolon, nothing else", () => {
+    expect(sqlForAthena("-- what it is\n-- more\n\nCREATE OR REPLACE VIEW v AS\nSELECT 1 -- inline\n;\n")).to.equal("CREATE OR REPLACE VIEW v AS\nSELECT 1 -- inline");
+  });
+
+  it("refuses to start without the workgroup and database names", () => {
+    expect(() => viewsHandlerFromEnv([], {})).to.throw(/ATHENA_WORKGROUP and GLUE_DATABASE/);
+  });
+});
