@@ -3,7 +3,7 @@
  * go one after another, each with the client's full concurrency; one that fails is reported
  * and the others go on.
  */
-import type { SkippedCounts } from "../snapshot/rawSnapshot";
+import type { ExtractionRecord, SkippedCounts } from "../snapshot/rawSnapshot";
 import type { SpotifyClient } from "../spotify/client";
 import { extractPlaylist, type ProgressEvent } from "../spotify/extract";
 import type { ObjectStore } from "../storage/objectStore";
@@ -25,11 +25,14 @@ export async function extractPlaylists(opts: {
   playlistIds: string[];
   snapshotDate: string;
   onProgress?: (e: ProgressEvent) => void;
+  /** Recorded in each snapshot instead of the client's auth mode: the offline sample says "sample". */
+  authMode?: ExtractionRecord["auth_mode"];
 }): Promise<PlaylistOutcome[]> {
   const outcomes: PlaylistOutcome[] = [];
   for (const playlistId of opts.playlistIds) {
     try {
       const snapshot = await extractPlaylist(opts.client, playlistId, opts.snapshotDate, opts.onProgress);
+      if (opts.authMode) snapshot.extraction.auth_mode = opts.authMode;
       const key = await landSnapshot(opts.store, snapshot);
       outcomes.push({ playlistId, ok: true, key, calls: snapshot.extraction.calls, skipped: snapshot.extraction.skipped, entries: snapshot.entries.length });
     } catch (err) {

@@ -1,0 +1,119 @@
+/**
+ * `npm start`: the whole pipeline on one machine. Extract (Spotify, or the bundled sample
+ * through a replay server), transform into the lake, open it with DuckDB as Athena would,
+ * and print what landed.
+ */
+import * as path from "node:path";
+import { parseRunArgs, USAGE, UsageError, type RunArgs } from "./args";
+import { resolvePlaylists, CONFIG_FILE } from "./playlists";
+import { runSampleExtraction } from "./sampleRun";
+import { printLakeReport } from "./report";
+import { createProgressReporter } from "./progress";
+import { LocalStore } from "../lib/storage/localStore";
+import { spotifyConfigFromEnv } from "../lib/spotify/config";
+import { SpotifyClient } from "../lib/spotify/client";
+import { defaultTokenFile, writeRefreshToken } from "../lib/spotify/tokenFile";
+import { extractPlaylists, type PlaylistOutcome } from "../lib/extract/runExtraction";
+import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+
+function printExtraction(snapshotDate: string, outcomes: PlaylistOutcome[]): void {
+  for (const o of outcomes) {
+    if (o.ok) {
+      const calls = Object.entries(o.calls ?? {}).map(([k, v]) => `${k} ${v}`).join(", ");
+      const skipped = o.skipped ? Object.entries(o.skipped).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`).join(", ") : "";
+      out(`  ${snapshotDate} ${o.playlistId}: ${o.entries ?? "?"} entries -> ${o.key}${skipped ? ` (skipped ${skipped})` : ""}`);
+      if (calls) out(`    API calls: ${calls}`);
+    } else {
+      out(`  ${snapshotDate} ${o.playlistId}: FAILED: ${o.error}`);
+    }
+  }
+}
+
+function printTransform(results: TransformOutcome[]): void {
+  for (const r of results) {
+    if (r.status === "transformed") {
+      const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(", ");
+      out(`  ${r.rawKey} -> ${r.keys.length} files (${rows})`);
+    } else {
+      out(`  ${r.rawKey}: REJECTED: ${r.reason}`);
+      out(`    kept in place; a copy and the reason are in ${r.rejectedKey}`);
+    }
+  }
+}
+
+export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const store = new LocalStore(args.lake);
+  const spotify = spotifyConfigFromEnv(env, defaultTokenFile(env));
+  const progress = createProgressReporter();
+  let failed = 0;
+  let datesToTransform: string[] | undefined = args.dateGiven || args.stage === "all" ? [args.date] : undefined;
+
+  if (args.stage === "extract" || args.stage === "all") {
+    if (!spotify) {
+      out("No Spotify credentials (SPOTIFY_CLIENT_ID is not set): running on the bundled SAMPLE DATA,");
+      out("two recorded playlists over three days, replayed by a stand-in Spotify API on 127.0.0.1.");
+      out('To read your own playlists, see "Run against real Spotify" in README.md.');
+      if (args.playlists.length > 0) out(`(--playlist is ignored in sample mode: it needs credentials.)`);
+      out();
+      out("Extract");
+      const days = await runSampleExtraction(store, args.date, progress);
+      for (const day of days) {
+        printExtraction(day.snapshotDate, day.outcomes);
+        failed += day.outcomes.filter((o) => !o.ok).length;
+      }
+      datesToTransform = days.map((d) => d.snapshotDate);
+    } else {
+      const selection = resolvePlaylists(args.playlists, env);
+      if (!selection) {
+        throw new UsageError(`No playlist to read: pass --playlist ID, set SPOTIFY_PLAYLISTS=id1,id2, or write ${CONFIG_FILE} with {"playlists": ["id"]}.`);
+      }
+      const client = new SpotifyClient(spotify, {
+        // Spotify may rotate the refresh token: keep the new one where the next run reads it.
+        onRefreshToken: (token) => writeRefreshToken(defaultTokenFile(env), token, spotify.clientId),
+      });
+      out(`Extract ${selection.ids.length} playlist(s) from ${selection.source} as ${client.authMode}, snapshot date ${args.date}`);
+      const outcomes = await extractPlaylists({ client, store, playlistIds: selection.ids, snapshotDate: args.date, onProgress: progress });
+      printExtraction(args.date, outcomes);
+      failed += outcomes.filter((o) => !o.ok).length;
+    }
+  }
+
+  if (args.stage === "transform" || args.stage === "all") {
+    out();
+    out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "every raw snapshot in the lake"}`);
+    const results: TransformOutcome[] = [];
+    for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate })));
+    if (results.length === 0) out(`  no raw snapshots under ${path.join(store.location, "raw_data")}: run the extract stage first.`);
+    printTransform(results);
+    failed += results.filter((r) => r.status === "rejected").length;
+    out();
+    await printLakeReport(store.location, out);
+  }
+
+  if (failed > 0) {
+    out();
+    out(`${failed} step(s) failed; see the messages above. What succeeded is in the lake.`);
+    return 1;
+  }
+  return 0;
+}
+
+async function main(): Promise<void> {
+  let code: number;
+  try {
+    const args = parseRunArgs(process.argv.slice(2));
+    if (args.help) {
+      out(USAGE);
+      return;
+    }
+    code = await run(args);
+  } catch (err) {
+    process.stderr.write(`\nError: ${(err as Error).message}\n`);
+    code = err instanceof UsageError ? 2 : 1;
+  }
+  process.exitCode = code;
+}
+
+if (require.main === module) void main();
