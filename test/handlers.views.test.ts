@@ -10,7 +10,9 @@ const EVENT = { "detail-type": "Glue Crawler State Change", detail: { crawlerNam
 const quietLogger = () => new Logger({ serviceName: "test", logLevel: "SILENT" });
 
 describe("views handler (mocked Athena)", () => {
-  const athena = mockClient(AthenaClient);
+  // Created in before(), not at load time: a mock replaces the client's send for every instance until restored.
+  let athena: ReturnType<typeof mockClient<AthenaClient>>;
+  before(() => (athena = mockClient(AthenaClient)));
   afterEach(() => athena.reset());
   after(() => athena.restore());
 

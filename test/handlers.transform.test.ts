@@ -1,0 +1,187 @@
+/**
+ * The transform handler: with mocked S3 and Glue (the writes and crawler starts an S3 event
+ * causes), and against s3rver on 127.0.0.1 fed the very event record s3rver emits for the upload.
+ */
+import { expect } from "chai";
+import { mockClient } from "aws-sdk-client-mock";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CrawlerRunningException, EntityNotFoundException, GlueClient, StartCrawlerCommand } from "@aws-sdk/client-glue";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createTransformHandler, transformHandlerFromEnv, REJECTED_LOG_MESSAGE } from "../handlers/transform";
+import { decodeS3Key, rawKeysFromEvent, type S3NotificationEvent } from "../handlers/s3Event";
+import { FILE_FORMATS, rawSnapshotKey, rejectedKeys, tableFileKey, TRANSFORMED_PREFIX } from "../lib/lake/layout";
+import { TABLE_NAMES } from "../lib/tables/schema";
+import { S3Store } from "../lib/storage/s3Store";
+import { recordedSnapshot, TO_FIND_ID } from "./support/snapshots";
+import { startS3rver, type RunningS3rver } from "./support/s3rver";
+
+const BUCKET = "lake";
+const DATE = "2026-11-20";
+const CRAWLERS = ["spotify-parquet-crawler", "spotify-csv-crawler"];
+const RAW_KEY = rawSnapshotKey(DATE, TO_FIND_ID);
+const EXPECTED_TABLE_KEYS = FILE_FORMATS.flatMap((f) => TABLE_NAMES.map((t) => tableFileKey(f, t, DATE, TO_FIND_ID)));
+
+/** How real S3 writes the key in a notification: URL-encoded, "=" as %3D. */
+function s3Encoded(key: string): string {
+  return encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
+}
+
+function s3Event(key: string, opts: { bucket?: string; eventName?: string } = {}): S3NotificationEvent {
+  return { Records: [{ eventName: opts.eventName ?? "ObjectCreated:Put", s3: { bucket: { name: opts.bucket ?? BUCKET }, object: { key } } }] };
+}
+
+class RecordingLogger extends Logger {
+  readonly errors: { message: string; extra: unknown[] }[] = [];
+  constructor() {
+    super({ serviceName: "test", logLevel: "SILENT" });
+  }
+  override error(message: string, ...extra: unknown[]): void {
+    this.errors.push({ message, extra });
+  }
+}
+
+describe("S3 event keys", () => {
+  it("decodes keys as S3 encodes them: + is a space, then %XX", () => {
+    expect(decodeS3Key("raw_data/snapshot_date%3D2026-11-20/playlist_id%3DabcDEF.json")).to.equal("raw_data/snapshot_date=2026-11-20/playlist_id=abcDEF.json");
+    expect(decodeS3Key("a+b%2Bc")).to.equal("a b+c");
+  });
+
+  it("keeps created raw snapshots of the lake bucket, once each, and says why it ignores the rest", () => {
+    const event: S3NotificationEvent = {
+      Records: [
+        ...s3Event(s3Encoded(RAW_KEY)).Records!,
+        ...s3Event(s3Encoded(RAW_KEY)).Records!,
+        ...s3Event(RAW_KEY, { bucket: "other" }).Records!,
+        ...s3Event(RAW_KEY, { eventName: "ObjectRemoved:Delete" }).Records!,
+        ...s3Event(rejectedKeys(RAW_KEY).copy).Records!,
+      ],
+    };
+    const { keys, ignored } = rawKeysFromEvent(event, BUCKET);
+    expect(keys).to.deep.equal([RAW_KEY]);
+    expect(ignored.map((i) => i.why)).to.deep.equal([
+      "bucket other is not the lake bucket lake",
+      "event ObjectRemoved:Delete is not an object creation",
+      "not a raw snapshot key",
+    ]);
+  });
+});
+
+describe("transform handler (mocked S3 and Glue)", () => {
+  // Created in before(), not at load time: a mock replaces the client's send for every instance until restored.
+  let s3: ReturnType<typeof mockClient<S3Client>>;
+  let glue: ReturnType<typeof mockClient<GlueClient>>;
+  before(() => {
+    s3 = mockClient(S3Client);
+    glue = mockClient(GlueClient);
+  });
+  const body = new TextEncoder().encode(JSON.stringify(recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE })));
+
+  beforeEach(() => {
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: RAW_KEY }).resolves({ Body: { transformToByteArray: async () => body } as never });
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } }));
+  });
+  afterEach(() => {
+    s3.reset();
+    glue.reset();
+  });
+  after(() => {
+    s3.restore();
+    glue.restore();
+  });
+
+  const handler = (logger = new RecordingLogger()) =>
+    createTransformHandler({ bucket: BUCKET, crawlerNames: CRAWLERS }, { s3: new S3Client({ region: "eu-west-1" }), glue: new GlueClient({ region: "eu-west-1" }), logger });
+
+  it("reads the decoded key, writes the 12 table files, then starts both crawlers", async () => {
+    glue.on(StartCrawlerCommand).resolves({});
+    const result = await handler()(s3Event(s3Encoded(RAW_KEY)));
+
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).to.deep.equal([RAW_KEY]);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Key)).to.have.members(EXPECTED_TABLE_KEYS);
+    expect(puts.every((p) => p.Bucket === BUCKET && p.Key!.startsWith(TRANSFORMED_PREFIX))).to.equal(true);
+    expect(glue.commandCalls(StartCrawlerCommand).map((c) => c.args[0].input.Name)).to.deep.equal(CRAWLERS);
+    expect(result.crawlers).to.deep.equal({ [CRAWLERS[0]]: "started", [CRAWLERS[1]]: "started" });
+    expect(result.outcomes.map((o) => o.status)).to.deep.equal(["transformed"]);
+  });
+
+  it("counts a crawler that is already running as started", async () => {
+    glue.on(StartCrawlerCommand, { Name: CRAWLERS[0] }).rejects(new CrawlerRunningException({ message: "Crawler with name spotify-parquet-crawler has already started", $metadata: {} }));
+    glue.on(StartCrawlerCommand, { Name: CRAWLERS[1] }).resolves({});
+    const result = await handler()(s3Event(RAW_KEY));
+    expect(result.crawlers).to.deep.equal({ [CRAWLERS[0]]: "already running", [CRAWLERS[1]]: "started" });
+  });
+
+  it("fails loudly when a crawler cannot be started, after the tables were written", async () => {
+    glue.on(StartCrawlerCommand).rejects(new EntityNotFoundException({ message: "Crawler entry with name spotify-parquet-crawler does not exist", $metadata: {} }));
+    const error = await handler()(s3Event(RAW_KEY)).catch((err: Error) => err);
+    expect((error as Error).message).to.include(`crawler "${CRAWLERS[0]}" did not start`).and.include("does not exist");
+    expect(s3.commandCalls(PutObjectCommand)).to.have.length(EXPECTED_TABLE_KEYS.length);
+  });
+
+  it("rejects an unreadable snapshot (copy and reason under raw_data/rejected/), logs it for the alarm, starts no crawler", async () => {
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: RAW_KEY }).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode("{not json") } as never });
+    const logger = new RecordingLogger();
+    const result = await handler(logger)(s3Event(RAW_KEY));
+    expect(result.outcomes[0].status).to.equal("rejected");
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+    expect(puts).to.have.members([rejectedKeys(RAW_KEY).copy, rejectedKeys(RAW_KEY).reason]);
+    expect(glue.commandCalls(StartCrawlerCommand)).to.have.length(0);
+    expect(logger.errors.map((e) => e.message)).to.deep.equal([REJECTED_LOG_MESSAGE]);
+  });
+
+  it("does nothing for records it does not own", async () => {
+    const result = await handler()(s3Event(RAW_KEY, { bucket: "someone-else" }));
+    expect(result.outcomes).to.deep.equal([]);
+    expect(s3.calls()).to.have.length(0);
+    expect(glue.calls()).to.have.length(0);
+  });
+
+  it("refuses to start without the bucket name", () => {
+    expect(() => transformHandlerFromEnv({})).to.throw(/LAKE_BUCKET/);
+  });
+});
+
+describe("transform handler against s3rver (the event s3rver emits for the upload)", function () {
+  this.timeout(30_000);
+  let s3: RunningS3rver;
+  let glue: ReturnType<typeof mockClient<GlueClient>>;
+
+  before(async () => {
+    glue = mockClient(GlueClient);
+    s3 = await startS3rver([BUCKET]);
+  });
+  after(async () => {
+    glue.restore();
+    await s3?.close();
+  });
+
+  it("turns the uploaded raw snapshot into the table files, and a redelivery rewrites the same files", async () => {
+    glue.on(StartCrawlerCommand).resolves({});
+    const events: S3NotificationEvent[] = [];
+    const listener = (event: S3NotificationEvent) => events.push(event);
+    s3.server.on("event", listener);
+    const store = new S3Store({ bucket: BUCKET, client: s3.client });
+    await store.put(RAW_KEY, JSON.stringify(recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE })));
+    s3.server.off("event", listener);
+    expect(events).to.have.length(1);
+
+    const handler = createTransformHandler(
+      { bucket: BUCKET, crawlerNames: CRAWLERS },
+      { s3: s3.client, glue: new GlueClient({ region: "eu-west-1" }), logger: new Logger({ serviceName: "test", logLevel: "SILENT" }) },
+    );
+    const first = await handler(events[0]);
+    expect(first.outcomes.map((o) => o.status)).to.deep.equal(["transformed"]);
+    const written = await store.list(TRANSFORMED_PREFIX);
+    expect(written).to.have.members(EXPECTED_TABLE_KEYS);
+    const contents = await Promise.all(written.map((k) => store.get(k).then((b) => Buffer.from(b).toString("base64"))));
+
+    // S3 delivers at least once: the same record again gives the same keys with the same bytes.
+    await handler(events[0]);
+    expect(await store.list(TRANSFORMED_PREFIX)).to.deep.equal(written);
+    expect(await Promise.all(written.map((k) => store.get(k).then((b) => Buffer.from(b).toString("base64"))))).to.deep.equal(contents);
+    expect(await store.list("raw_data/")).to.deep.equal([RAW_KEY]);
+    expect(glue.commandCalls(StartCrawlerCommand)).to.have.length(4);
+  });
+});
