@@ -1,0 +1,111 @@
+/**
+ * The extract handler against the Spotify stand-in on 127.0.0.1, with Secrets Manager mocked:
+ * credentials from the secret, one playlist per invocation, a rotated refresh token written
+ * back with PutSecretValue and used by the next invocation, and failures that say why.
+ */
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { mockClient } from "aws-sdk-client-mock";
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createExtractHandler, extractHandlerFromEnv, type ExtractSettings } from "../handlers/extract";
+import { rawSnapshotKey } from "../lib/lake/layout";
+import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
+import { startSpotifyStandIn, type StandIn, type StandInOptions } from "../lib/standin/spotifyStandIn";
+import { LocalStore } from "../lib/storage/localStore";
+import { testData, THE_CORE_ID, TO_FIND_ID } from "./support/spotifyTestData";
+
+const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spotify-credentials-AbCdEf";
+const REFRESH_TOKEN = "initial-refresh-token";
+const NOW = new Date("2026-11-25T06:00:05Z");
+
+describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function () {
+  this.timeout(20_000);
+  let secrets: ReturnType<typeof mockClient<SecretsManagerClient>>;
+  let standIn: StandIn | undefined;
+  let dir: string;
+  /** What the mocked secret holds now: PutSecretValue replaces it, as Secrets Manager would. */
+  let secretString: string;
+
+  before(() => (secrets = mockClient(SecretsManagerClient)));
+  after(() => secrets.restore());
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "extract-handler-"));
+    secretString = JSON.stringify({ client_id: "client", refresh_token: REFRESH_TOKEN });
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).callsFake(() => ({ ARN: SECRET_ARN, SecretString: secretString }));
+    secrets.on(PutSecretValueCommand, { SecretId: SECRET_ARN }).callsFake((input: { SecretString: string }) => {
+      secretString = input.SecretString;
+      return { ARN: SECRET_ARN };
+    });
+  });
+  afterEach(async () => {
+    secrets.reset();
+    await standIn?.close();
+    standIn = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function handlerFor(options: Partial<StandInOptions>, settings: Partial<ExtractSettings> = {}) {
+    standIn = await startSpotifyStandIn({ data: testData(), credentials: { clientId: "client", refreshToken: REFRESH_TOKEN }, ...options });
+    const store = new LocalStore(dir);
+    const handler = createExtractHandler(
+      { bucket: "lake", secretArn: SECRET_ARN, authMode: "refresh_token", apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl, concurrency: 4, timeoutMs: 3000, maxWaitS: 2, ...settings },
+      { store, secretsManager: new SecretsManagerClient({ region: "eu-west-1" }), logger: new Logger({ serviceName: "test", logLevel: "SILENT" }), now: () => NOW },
+    );
+    return { handler, store };
+  }
+
+  it("lands the playlist of its event as a raw snapshot, signed in with the secret's refresh token", async () => {
+    const { handler, store } = await handlerFor({});
+    const result = await handler({ playlist_id: TO_FIND_ID });
+    expect(result.key).to.equal(rawSnapshotKey("2026-11-25", TO_FIND_ID));
+    expect(await store.list("")).to.deep.equal([result.key]);
+    const snapshot = parseRawSnapshot(await store.get(result.key));
+    expect(snapshot.playlist_id).to.equal(TO_FIND_ID);
+    expect(snapshot.extraction.auth_mode).to.equal("refresh_token");
+    expect(result.refreshTokenRotated).to.equal(false);
+    expect(secrets.commandCalls(GetSecretValueCommand)).to.have.length(1);
+    expect(secrets.commandCalls(PutSecretValueCommand)).to.have.length(0);
+  });
+
+  it("writes a rotated refresh token back to the secret, and the next invocation signs in with it", async () => {
+    const { handler } = await handlerFor({ rotateRefreshToken: true, editorial404: false });
+    const first = await handler({ playlist_id: TO_FIND_ID });
+    expect(first.refreshTokenRotated).to.equal(true);
+    const puts = secrets.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input);
+    expect(puts).to.have.length(1);
+    const stored = JSON.parse(puts[0].SecretString!);
+    expect(stored.client_id).to.equal("client");
+    expect(stored.refresh_token).to.not.equal(REFRESH_TOKEN);
+    expect(standIn!.refreshTokens()).to.deep.equal([stored.refresh_token]);
+
+    // The stand-in no longer accepts the initial token: this succeeds only with the rotated one.
+    const second = await handler({ playlist_id: THE_CORE_ID });
+    expect(second.key).to.equal(rawSnapshotKey("2026-11-25", THE_CORE_ID));
+    expect(JSON.parse(secretString).refresh_token).to.equal(standIn!.refreshTokens()[0]);
+  });
+
+  it("fails with Spotify's explanation and lands nothing when the playlist cannot be read", async () => {
+    const { handler, store } = await handlerFor({ editorial404: true });
+    const error = await handler({ playlist_id: THE_CORE_ID }).catch((err: Error) => err);
+    expect((error as Error).message).to.match(/editorial|Spotify-owned|27 Nov/i);
+    expect(await store.list("")).to.deep.equal([]);
+  });
+
+  it("explains a wrong event and a secret without a refresh token, without printing the secret", async () => {
+    const { handler } = await handlerFor({});
+    const badEvent = await handler({} as never).catch((err: Error) => err);
+    expect((badEvent as Error).message).to.include('{"playlist_id": "<22-character id>"}');
+    secretString = JSON.stringify({ client_id: "client", client_secret: "very-secret-value" });
+    const noToken = await handler({ playlist_id: TO_FIND_ID }).catch((err: Error) => err);
+    expect((noToken as Error).message).to.include("no refresh_token").and.include("pulumi config set --secret");
+    expect((noToken as Error).message).to.not.include("very-secret-value");
+  });
+
+  it("refuses to start without the bucket and the secret's ARN, or with an unknown auth mode", () => {
+    expect(() => extractHandlerFromEnv({ LAKE_BUCKET: "lake" })).to.throw(/SPOTIFY_SECRET_ARN/);
+    expect(() => extractHandlerFromEnv({ LAKE_BUCKET: "lake", SPOTIFY_SECRET_ARN: SECRET_ARN, SPOTIFY_AUTH_MODE: "password" })).to.throw(/refresh_token or client_credentials/);
+  });
+});
