@@ -10,6 +10,7 @@
  */
 import { buildSync } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import * as path from "node:path";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -21,6 +22,14 @@ export interface HandlerBundle {
   /** What `require` in the serialized factory loads: "./" + relativePath. */
   requirePath: string;
   text: string;
+  /** The packages the bundle requires at run time (node built-ins left out), e.g. ["@aws-sdk/client-s3", "zod"]. */
+  packages: string[];
+}
+
+/** "@scope/name/sub" -> "@scope/name", "csv-stringify/sync" -> "csv-stringify". */
+export function packageNameOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
 /** Bundles handlers/<entry>.ts into .pulumi-build/<entry>.js (deterministic, so unchanged code gives an unchanged archive). */
@@ -36,12 +45,15 @@ export function bundleHandler(entry: string): HandlerBundle {
     write: false,
     logLevel: "silent",
     legalComments: "none",
+    metafile: true,
   });
   const text = result.outputFiles[0].text;
+  const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports);
+  const packages = [...new Set(imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageNameOf(i.path)))].sort();
   const relativePath = `${BUNDLE_DIR}/${entry}.js`;
   mkdirSync(path.join(PROJECT_ROOT, BUNDLE_DIR), { recursive: true });
   writeFileSync(path.join(PROJECT_ROOT, relativePath), text);
-  return { relativePath, requirePath: `./${relativePath}`, text };
+  return { relativePath, requirePath: `./${relativePath}`, text, packages };
 }
 
 /**

@@ -10,20 +10,25 @@ import { bundleHandler, bundledHandlerFactory, type HandlerBundle } from "./hand
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
 
-/**
- * Packages the Lambdas never load: the local runner's engine and tools. Pulumi already leaves
- * out @pulumi/* and devDependencies; everything else in "dependencies" would be zipped.
- */
-export const LOCAL_ONLY_PACKAGES = ["@duckdb/node-api", "@duckdb/node-bindings", "@pulumi/pulumi", "@pulumi/aws", "parquetjs-lite", "tsx", "typescript", "ts-node", "dt-sql-parser"];
-
-/** Every @aws-sdk/* package the project depends on: the nodejs22.x runtime provides SDK v3. */
-export function awsSdkPackages(packageJsonPath = path.resolve(__dirname, "../package.json")): string[] {
+/** The project's runtime dependencies (package.json "dependencies"). */
+export function projectDependencies(packageJsonPath = path.resolve(__dirname, "../package.json")): string[] {
   const pkg = JSON.parse(readFileSync(packageJsonPath, "utf8")) as { dependencies?: Record<string, string> };
-  return Object.keys(pkg.dependencies ?? {}).filter((name) => name.startsWith("@aws-sdk/"));
+  return Object.keys(pkg.dependencies ?? {});
 }
 
-export function lambdaCodePathOptions(): pulumi.runtime.CodePathOptions {
-  return { extraExcludePackages: [...awsSdkPackages(), ...LOCAL_ONLY_PACKAGES] };
+/**
+ * What goes into a function's archive besides its bundle: Pulumi zips every package in
+ * "dependencies" (with their own dependencies) unless excluded, and leaves out @pulumi/* and
+ * devDependencies. We exclude every dependency the bundle does not require (so the extractor
+ * carries no Parquet encoder and no function carries DuckDB) and every @aws-sdk/* package,
+ * which the nodejs22.x runtime provides.
+ */
+export function lambdaCodePathOptions(bundle: HandlerBundle, dependencies: string[] = projectDependencies()): pulumi.runtime.CodePathOptions {
+  const needed = new Set(bundle.packages);
+  return {
+    extraIncludePaths: [bundle.relativePath],
+    extraExcludePackages: dependencies.filter((name) => name.startsWith("@aws-sdk/") || !needed.has(name)),
+  };
 }
 
 export const LAMBDA_ASSUME_ROLE_POLICY = JSON.stringify({
@@ -102,7 +107,7 @@ export function pipelineFunction(name: string, args: PipelineFunctionArgs, paren
       environment: { variables: args.environment },
       loggingConfig: { logFormat: "JSON", logGroup: basics.logGroup.name },
       reservedConcurrentExecutions: args.reservedConcurrency,
-      codePathOptions: { ...lambdaCodePathOptions(), extraIncludePaths: [bundle.relativePath] },
+      codePathOptions: lambdaCodePathOptions(bundle),
     },
     { parent, dependsOn: [basics.policy, basics.logGroup] },
   );

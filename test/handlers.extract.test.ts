@@ -21,15 +21,17 @@ const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spotify
 const REFRESH_TOKEN = "initial-refresh-token";
 const NOW = new Date("2026-11-25T06:00:05Z");
 
+const mockSecretsManagerClient = () => mockClient(SecretsManagerClient);
+
 describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function () {
   this.timeout(20_000);
-  let secrets: ReturnType<typeof mockClient<SecretsManagerClient>>;
+  let secrets: ReturnType<typeof mockSecretsManagerClient>;
   let standIn: StandIn | undefined;
   let dir: string;
   /** What the mocked secret holds now: PutSecretValue replaces it, as Secrets Manager would. */
   let secretString: string;
 
-  before(() => (secrets = mockClient(SecretsManagerClient)));
+  before(() => (secrets = mockSecretsManagerClient()));
   after(() => secrets.restore());
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), "extract-handler-"));

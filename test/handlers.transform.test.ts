@@ -40,6 +40,9 @@ class RecordingLogger extends Logger {
   }
 }
 
+const mockS3Client = () => mockClient(S3Client);
+const mockGlueClient = () => mockClient(GlueClient);
+
 describe("S3 event keys", () => {
   it("decodes keys as S3 encodes them: + is a space, then %XX", () => {
     expect(decodeS3Key("raw_data/snapshot_date%3D2026-11-20/playlist_id%3DabcDEF.json")).to.equal("raw_data/snapshot_date=2026-11-20/playlist_id=abcDEF.json");
@@ -68,11 +71,11 @@ describe("S3 event keys", () => {
 
 describe("transform handler (mocked S3 and Glue)", () => {
   // Created in before(), not at load time: a mock replaces the client's send for every instance until restored.
-  let s3: ReturnType<typeof mockClient<S3Client>>;
-  let glue: ReturnType<typeof mockClient<GlueClient>>;
+  let s3: ReturnType<typeof mockS3Client>;
+  let glue: ReturnType<typeof mockGlueClient>;
   before(() => {
-    s3 = mockClient(S3Client);
-    glue = mockClient(GlueClient);
+    s3 = mockS3Client();
+    glue = mockGlueClient();
   });
   const body = new TextEncoder().encode(JSON.stringify(recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE })));
 
@@ -146,10 +149,10 @@ describe("transform handler (mocked S3 and Glue)", () => {
 describe("transform handler against s3rver (the event s3rver emits for the upload)", function () {
   this.timeout(30_000);
   let s3: RunningS3rver;
-  let glue: ReturnType<typeof mockClient<GlueClient>>;
+  let glue: ReturnType<typeof mockGlueClient>;
 
   before(async () => {
-    glue = mockClient(GlueClient);
+    glue = mockGlueClient();
     s3 = await startS3rver([BUCKET]);
   });
   after(async () => {

@@ -9,10 +9,12 @@ import { loadViews } from "../lib/query/sqlFiles";
 const EVENT = { "detail-type": "Glue Crawler State Change", detail: { crawlerName: "spotify-parquet", state: "Succeeded" } };
 const quietLogger = () => new Logger({ serviceName: "test", logLevel: "SILENT" });
 
+const mockAthenaClient = () => mockClient(AthenaClient);
+
 describe("views handler (mocked Athena)", () => {
   // Created in before(), not at load time: a mock replaces the client's send for every instance until restored.
-  let athena: ReturnType<typeof mockClient<AthenaClient>>;
-  before(() => (athena = mockClient(AthenaClient)));
+  let athena: ReturnType<typeof mockAthenaClient>;
+  before(() => (athena = mockAthenaClient()));
   afterEach(() => athena.reset());
   after(() => athena.restore());
 
