@@ -14,6 +14,7 @@ import { spotifyConfigFromEnv } from "../lib/spotify/config";
 import { SpotifyClient } from "../lib/spotify/client";
 import { defaultTokenFile, writeRefreshToken } from "../lib/spotify/tokenFile";
 import { extractPlaylists, type PlaylistOutcome } from "../lib/extract/runExtraction";
+import type { ProgressEvent } from "../lib/spotify/extract";
 import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
@@ -43,10 +44,9 @@ function printTransform(results: TransformOutcome[]): void {
   }
 }
 
-export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, progress: (e: ProgressEvent) => void = createProgressReporter()): Promise<number> {
   const store = new LocalStore(args.lake);
   const spotify = spotifyConfigFromEnv(env, defaultTokenFile(env));
-  const progress = createProgressReporter();
   let failed = 0;
   let datesToTransform: string[] | undefined = args.dateGiven || args.stage === "all" ? [args.date] : undefined;
 
