@@ -1,7 +1,7 @@
 /**
  * The Pulumi program: reads the stack's configuration, builds one SpotifyPipeline with the
  * sql/views and sql/queries files (the same files the local run uses), and exports what a
- * user needs to find and use it. Deploy guide: docs/deploy.md.
+ * user needs to find and use it. Deploy guide: README.md, "Deploy on AWS".
  */
 import { readPipelineConfig } from "./components/pipelineConfig";
 import { SpotifyPipeline } from "./components/spotifyPipeline";

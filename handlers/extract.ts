@@ -64,7 +64,7 @@ export interface ExtractResult {
 
 /** Checks the secret's shape; the message names the field, never a value. */
 export function parseSpotifySecret(value: unknown, authMode: ExtractAuthMode, secretArn: string): SpotifySecret {
-  const fix = `set it with \`pulumi config set --secret\` and \`pulumi up\` (see docs/deploy.md)`;
+  const fix = `set it with \`pulumi config set --secret\` and \`pulumi up\` (see "Deploy on AWS" in README.md)`;
   if (typeof value !== "object" || value === null) throw new Error(`Secret ${secretArn} is not a JSON object: ${fix}.`);
   const s = value as Record<string, unknown>;
   if (typeof s.client_id !== "string" || s.client_id === "") throw new Error(`Secret ${secretArn} has no client_id: ${fix}.`);
