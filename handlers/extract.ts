@@ -9,7 +9,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { normalizePlaylistId, todayUtc } from "../lib/lake/layout";
+import { assertSnapshotDate, normalizePlaylistId, todayUtc } from "../lib/lake/layout";
 import { landSnapshot } from "../lib/extract/land";
 import { SpotifyClient } from "../lib/spotify/client";
 import { CONFIG_DEFAULTS, DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, type SpotifyConfig } from "../lib/spotify/config";
@@ -49,6 +49,8 @@ export interface ExtractDeps {
 
 export interface ExtractEvent {
   playlist_id?: unknown;
+  /** Optional, for a run by hand: the snapshot date to land (default today in UTC). */
+  snapshot_date?: unknown;
 }
 
 export interface ExtractResult {
@@ -110,7 +112,10 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
       throw new Error(`Expected an event like {"playlist_id": "<22-character id>"}; got ${JSON.stringify(event).slice(0, 200)}.`);
     }
     const playlistId = normalizePlaylistId(event.playlist_id);
-    const snapshotDate = todayUtc(now());
+    if (event.snapshot_date !== undefined && typeof event.snapshot_date !== "string") {
+      throw new Error(`"snapshot_date" must be a string like "2026-11-25"; got ${JSON.stringify(event.snapshot_date)}.`);
+    }
+    const snapshotDate = event.snapshot_date === undefined ? todayUtc(now()) : assertSnapshotDate(event.snapshot_date);
     logger.appendKeys({ playlistId, snapshotDate });
     try {
       const secret = await readSecret();

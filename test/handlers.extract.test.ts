@@ -89,6 +89,15 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     expect(JSON.parse(secretString).refresh_token).to.equal(standIn!.refreshTokens()[0]);
   });
 
+  it("lands a given snapshot_date for a run by hand, and refuses a bad one", async () => {
+    const { handler, store } = await handlerFor({});
+    const result = await handler({ playlist_id: TO_FIND_ID, snapshot_date: "2026-11-20" });
+    expect(result.key).to.equal(rawSnapshotKey("2026-11-20", TO_FIND_ID));
+    const bad = await handler({ playlist_id: TO_FIND_ID, snapshot_date: "20-11-2026" }).catch((err: Error) => err);
+    expect((bad as Error).message).to.include('Invalid snapshot date "20-11-2026"');
+    expect(await store.list("")).to.deep.equal([result.key]);
+  });
+
   it("fails with Spotify's explanation and lands nothing when the playlist cannot be read", async () => {
     const { handler, store } = await handlerFor({ editorial404: true });
     const error = await handler({ playlist_id: THE_CORE_ID }).catch((err: Error) => err);
