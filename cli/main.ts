@@ -48,6 +48,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
   const store = new LocalStore(args.lake);
   const spotify = spotifyConfigFromEnv(env, defaultTokenFile(env));
   let failed = 0;
+  let landed = 0;
   let datesToTransform: string[] | undefined = args.dateGiven || args.stage === "all" ? [args.date] : undefined;
 
   if (args.stage === "extract" || args.stage === "all") {
@@ -62,6 +63,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       for (const day of days) {
         printExtraction(day.snapshotDate, day.outcomes);
         failed += day.outcomes.filter((o) => !o.ok).length;
+        landed += day.outcomes.filter((o) => o.ok).length;
       }
       datesToTransform = days.map((d) => d.snapshotDate);
     } else {
@@ -77,6 +79,12 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       const outcomes = await extractPlaylists({ client, store, playlistIds: selection.ids, snapshotDate: args.date, onProgress: progress });
       printExtraction(args.date, outcomes);
       failed += outcomes.filter((o) => !o.ok).length;
+      landed += outcomes.filter((o) => o.ok).length;
+    }
+    if (landed === 0) {
+      out();
+      out("No playlist was extracted, so there is nothing to transform. Nothing in the lake was changed.");
+      return 1;
     }
   }
 
@@ -85,7 +93,10 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "every raw snapshot in the lake"}`);
     const results: TransformOutcome[] = [];
     for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate })));
-    if (results.length === 0) out(`  no raw snapshots under ${path.join(store.location, "raw_data")}: run the extract stage first.`);
+    if (results.length === 0) {
+      out(`  no raw snapshots under ${path.join(store.location, "raw_data")}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);
+      return 1;
+    }
     printTransform(results);
     failed += results.filter((r) => r.status === "rejected").length;
     out();

@@ -165,6 +165,22 @@ describe("npm start with credentials (against the stand-in on 127.0.0.1)", funct
     expect(standIn.refreshTokens()).to.include(stored);
   });
 
+  it("stops before the transform when no playlist could be extracted, and leaves the lake as it was", async () => {
+    const lake = path.join(dir, "lake");
+    const lines: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((s: string) => (lines.push(s), true)) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await run(parseRunArgs(["--lake", lake, "--playlist", THE_CORE_ID]), env({ SPOTIFY_REFRESH_TOKEN: credentials.refreshToken }), () => {});
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(code).to.equal(1);
+    expect(lines.join("")).to.contain("No playlist was extracted, so there is nothing to transform.");
+    expect(existsSync(lake)).to.equal(false);
+  });
+
   it("asks for a playlist when credentials are set but none is given", async () => {
     let error: Error | undefined;
     try {
