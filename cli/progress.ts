@@ -13,8 +13,15 @@ interface Line {
 
 const count = (e: ProgressEvent) => (e.total !== undefined ? `${e.done}/${e.total}` : `${e.done}`);
 
-export function createProgressReporter(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): (e: ProgressEvent) => void {
+/** A terminal line is redrawn at most this often: thousands of calls would otherwise flood a slow terminal. */
+const REDRAW_MS = 100;
+
+export function createProgressReporter(
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  clock: () => number = Date.now,
+): (e: ProgressEvent) => void {
   const lines = new Map<string, Line>();
+  let lastDraw = -Infinity;
   let current: string | undefined; // playlist whose line the cursor is on (TTY)
 
   const render = (id: string, line: Line) => {
@@ -32,6 +39,9 @@ export function createProgressReporter(stream: NodeJS.WritableStream & { isTTY?:
     lines.set(e.playlistId, line);
 
     if (stream.isTTY) {
+      const now = clock();
+      if (!phaseChanged && e.phase !== "done" && current === e.playlistId && now - lastDraw < REDRAW_MS) return;
+      lastDraw = now;
       if (current !== undefined && current !== e.playlistId) stream.write("\n");
       current = e.playlistId;
       stream.write(`\r\x1b[2K${render(e.playlistId, line)}`);

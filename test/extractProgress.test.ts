@@ -34,11 +34,26 @@ describe("createProgressReporter", () => {
 
   it("rewrites one line per playlist on a terminal", () => {
     const out = sink(true);
-    const report = createProgressReporter(out);
+    let now = 0;
+    const report = createProgressReporter(out, () => (now += 1000));
     for (const e of [...events("A"), ...events("B")]) report(e);
     const text = out.text();
     expect(text).to.include("\r\x1b[2KA: entries 150/200, artists …, albums …");
     expect(text.split("\n").filter((l) => l.length > 0)).to.have.length(2);
     expect(text.split("\n")[1]).to.match(/B: entries 200\/200, artists 30\/30, albums 20\/20 — done$/);
+  });
+
+  it("redraws a terminal line at most every 100 ms, but always at phase changes and when done", () => {
+    const out = sink(true);
+    const report = createProgressReporter(out, () => 0);
+    for (const e of events("A")) report(e);
+    const draws = out.text().split("\r\x1b[2K").filter((d) => d.length > 0);
+    expect(draws.map((d) => d.trimEnd())).to.deep.equal([
+      "A: entries …, artists …, albums …",
+      "A: entries 50/200, artists …, albums …",
+      "A: entries 200/200, artists 1/30, albums …",
+      "A: entries 200/200, artists 30/30, albums 1/20",
+      "A: entries 200/200, artists 30/30, albums 20/20 — done",
+    ]);
   });
 });
