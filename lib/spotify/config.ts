@@ -20,6 +20,11 @@ export interface SpotifyConfig {
   backoffBaseMs?: number;
   /** Longest single backoff delay, default 10000. */
   backoffLimitMs?: number;
+  /**
+   * The length of the API's rolling rate-limit window when known (Spotify documents 30000 ms),
+   * so the first 429 teaches the request count exactly; unset, both are estimated from the first burst.
+   */
+  rateWindowMs?: number;
 }
 
 export const DEFAULT_API_URL = "https://api.spotify.com/v1";

@@ -51,7 +51,7 @@ export class SpotifyHttp {
     private readonly stats: ClientStats,
   ) {
     this.limit = new ConcurrencyLimit(config.concurrency);
-    this.gate = new RateGate(Math.max(10, 2 * config.concurrency));
+    this.gate = new RateGate(Math.max(10, 2 * config.concurrency), config.rateWindowMs);
     const stateOf = (options: { context: Record<string, unknown> }) => options.context.state as RequestState;
     this.ky = ky.create({
       timeout: config.timeoutMs,
