@@ -1,0 +1,35 @@
+/**
+ * The Spotify stand-in in a process of its own, so the client under measurement does not
+ * share its event loop (and CPU time) with the server, as with the real Spotify.
+ * Started by bench/extract.ts with fork(); options arrive as JSON in argv[2]. Messages:
+ * → {ready, apiUrl, accountsUrl}; ← "counts" → {counts, http429}; ← "close" → exits.
+ */
+import { startSpotifyStandIn, type StandInOptions } from "../lib/standin/spotifyStandIn";
+import { generatePlaylist } from "./generatePlaylist";
+
+export interface StandInProcessOptions {
+  items: number;
+  batchEndpoints: boolean;
+  rateLimit?: StandInOptions["rateLimit"];
+  credentials: { clientId: string; clientSecret: string };
+}
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.argv[2]) as StandInProcessOptions;
+  const standIn = await startSpotifyStandIn({
+    data: generatePlaylist({ items: options.items }),
+    batchEndpoints: options.batchEndpoints,
+    rateLimit: options.rateLimit,
+    credentials: options.credentials,
+  });
+  process.on("message", (message) => {
+    if (message === "counts") process.send!({ counts: standIn.counts(), http429: standIn.http429() });
+    if (message === "close") void standIn.close().then(() => process.exit(0));
+  });
+  process.send!({ ready: true, apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
