@@ -140,6 +140,19 @@ describe("views and queries on a four-day lake (DuckDB)", () => {
     ]);
   });
 
+  it("latest_snapshot: the same rows and columns as playlist_snapshot on each playlist's latest day", async () => {
+    const latest = await db.run(`SELECT * FROM latest_snapshot ORDER BY playlist_id, "position"`);
+    const fromAll = await db.run(
+      `SELECT ps.* FROM playlist_snapshot ps
+       JOIN (SELECT playlist_id, max(snapshot_date) AS d FROM playlists GROUP BY playlist_id) l
+         ON l.playlist_id = ps.playlist_id AND l.d = ps.snapshot_date
+       ORDER BY ps.playlist_id, ps."position"`,
+    );
+    expect(latest.columns).to.deep.equal(fromAll.columns);
+    expect(latest.rows).to.have.length(5);
+    expect(latest.rows).to.deep.equal(fromAll.rows);
+  });
+
   it("daily_changes: entered, left and moved against each playlist's previous snapshot day", async () => {
     const rows = await db.query(
       `SELECT playlist_id, snapshot_date, previous_date, change_type, song_id, previous_position, current_position, positions_up
