@@ -129,6 +129,7 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
         concurrency: settings.concurrency ?? CONFIG_DEFAULTS.concurrency,
         timeoutMs: settings.timeoutMs ?? CONFIG_DEFAULTS.timeoutMs,
         maxWaitS: settings.maxWaitS ?? CONFIG_DEFAULTS.maxWaitS,
+        rateWindowMs: CONFIG_DEFAULTS.rateWindowMs,
       };
       const client = new SpotifyClient(config, {
         onRefreshToken: async (token) => {

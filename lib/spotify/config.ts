@@ -30,7 +30,8 @@ export interface SpotifyConfig {
 export const DEFAULT_API_URL = "https://api.spotify.com/v1";
 export const DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com";
 
-export const CONFIG_DEFAULTS = { concurrency: 8, timeoutMs: 15_000, maxWaitS: 120, retryLimit: 6, backoffBaseMs: 300, backoffLimitMs: 10_000 } as const;
+/** rateWindowMs: Spotify counts requests over a rolling 30 s window (its rate-limit guide); it publishes no request count. */
+export const CONFIG_DEFAULTS = { concurrency: 8, timeoutMs: 15_000, maxWaitS: 120, retryLimit: 6, backoffBaseMs: 300, backoffLimitMs: 10_000, rateWindowMs: 30_000 } as const;
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
   const raw = env[name];
@@ -84,5 +85,6 @@ export function spotifyConfigFromEnv(env: NodeJS.ProcessEnv = process.env, token
     concurrency: positiveNumber(env, "SPOTIFY_CONCURRENCY", CONFIG_DEFAULTS.concurrency, true),
     timeoutMs: positiveNumber(env, "SPOTIFY_TIMEOUT_MS", CONFIG_DEFAULTS.timeoutMs, true),
     maxWaitS: positiveNumber(env, "SPOTIFY_MAX_WAIT_S", CONFIG_DEFAULTS.maxWaitS, false),
+    rateWindowMs: positiveNumber(env, "SPOTIFY_RATE_WINDOW_MS", CONFIG_DEFAULTS.rateWindowMs, true),
   };
 }
