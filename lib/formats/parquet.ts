@@ -7,6 +7,10 @@
  * timestamp → TIMESTAMP(MILLIS, UTC), string_list → LIST<UTF8>; non-nullable columns are REQUIRED.
  * parquet-wasm was chosen over parquetjs-lite by measurement (bench/parquetWriters.ts).
  * The output depends only on the rows: no clock, no random ids, so reruns give identical bytes.
+ *
+ * The Arrow columns are built straight into typed arrays (values, validity bitmap, UTF-8 bytes
+ * and offsets) rather than through arrow.vectorFromArray: same Arrow data, several times faster
+ * and without a builder's per-value garbage (bench/transform.ts).
  */
 import * as arrow from "apache-arrow";
 import * as parquetWasm from "parquet-wasm";
@@ -30,35 +34,105 @@ function arrowType(type: ColumnType): arrow.DataType {
   }
 }
 
-function arrowValue(type: ColumnType, value: Cell | undefined): unknown {
-  if (value === null || value === undefined) return null;
-  if (type === "int64") return BigInt(value as number);
-  if (type === "timestamp") return (value as Date).getTime();
-  return value;
-}
-
 export function arrowSchemaOf(columns: readonly ColumnDef[]): arrow.Schema {
   return new arrow.Schema(columns.map((c) => new arrow.Field(c.name, arrowType(c.type), c.nullable)));
 }
 
-/** The rows as an apache-arrow table with the declared types (also used by the writer benchmark). */
-export function toArrowTable(table: TableName, rows: readonly Row[]): arrow.Table {
-  const columns = assertRowsFit(table, rows);
+/** Validity bits of the non-null cells, LSB first as Arrow lays them out, and how many are null. */
+function validityOf(cells: readonly (Cell | undefined)[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  const bitmap = new Uint8Array((cells.length + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < cells.length; i++) {
+    if (cells[i] === null || cells[i] === undefined) nullCount++;
+    else bitmap[i >> 3] |= 1 << (i & 7);
+  }
+  // Like arrow's builders: no bitmap at all when every value is present.
+  return { nullBitmap: nullCount > 0 ? bitmap : undefined, nullCount };
+}
+
+/** UTF-8 bytes of the strings back to back, and where each starts (null cells take no bytes). */
+function utf8Data(type: arrow.Utf8, cells: readonly (Cell | undefined)[]): arrow.Data<arrow.Utf8> {
+  let capacity = 0;
+  for (const cell of cells) if (typeof cell === "string") capacity += cell.length;
+  // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
+  const bytes = Buffer.allocUnsafe(capacity * 3);
+  const valueOffsets = new Int32Array(cells.length + 1);
+  let end = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (typeof cell === "string") end += bytes.write(cell, end, "utf8");
+    valueOffsets[i + 1] = end;
+  }
+  // Copy out exactly the bytes written, so nothing uninitialized ever reaches a file.
+  const data = new Uint8Array(end);
+  data.set(bytes.subarray(0, end));
+  return arrow.makeData({ type, length: cells.length, ...validityOf(cells), valueOffsets, data });
+}
+
+function columnData(column: ColumnDef, type: arrow.DataType, cells: readonly (Cell | undefined)[]): arrow.Data {
+  const length = cells.length;
+  switch (column.type) {
+    case "string":
+      return utf8Data(type as arrow.Utf8, cells);
+    case "int32": {
+      const data = new Int32Array(length);
+      for (let i = 0; i < length; i++) if (cells[i] != null) data[i] = cells[i] as number;
+      return arrow.makeData({ type: type as arrow.Int32, length, ...validityOf(cells), data });
+    }
+    case "int64": {
+      const data = new BigInt64Array(length);
+      for (let i = 0; i < length; i++) if (cells[i] != null) data[i] = BigInt(cells[i] as number);
+      return arrow.makeData({ type: type as arrow.Int64, length, ...validityOf(cells), data });
+    }
+    case "timestamp": {
+      const data = new BigInt64Array(length);
+      for (let i = 0; i < length; i++) if (cells[i] != null) data[i] = BigInt((cells[i] as Date).getTime());
+      return arrow.makeData({ type: type as arrow.TimestampMillisecond, length, ...validityOf(cells), data });
+    }
+    case "boolean": {
+      const data = new Uint8Array((length + 7) >> 3);
+      for (let i = 0; i < length; i++) if (cells[i] === true) data[i >> 3] |= 1 << (i & 7);
+      return arrow.makeData({ type: type as arrow.Bool, length, ...validityOf(cells), data });
+    }
+    case "string_list": {
+      const listType = type as arrow.List<arrow.Utf8>;
+      const valueOffsets = new Int32Array(length + 1);
+      const elements: string[] = [];
+      for (let i = 0; i < length; i++) {
+        const list = cells[i];
+        if (Array.isArray(list)) for (const element of list) elements.push(element);
+        valueOffsets[i + 1] = elements.length;
+      }
+      const child = utf8Data(listType.children[0].type, elements);
+      return arrow.makeData({ type: listType, length, ...validityOf(cells), valueOffsets, child });
+    }
+  }
+}
+
+/** Rows already checked against `columns` (assertRowsFit) as an apache-arrow table. */
+export function arrowTableOfCheckedRows(columns: readonly ColumnDef[], rows: readonly Row[]): arrow.Table {
   const schema = arrowSchemaOf(columns);
-  const children = schema.fields.map((field, i) => {
-    const type = columns[i].type;
-    return arrow.vectorFromArray(rows.map((r) => arrowValue(type, r[field.name])) as never[], field.type).data[0];
-  });
+  const children = schema.fields.map((field, i) => columnData(columns[i], field.type, rows.map((r) => r[field.name])));
   const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows.length, nullCount: 0, children });
   return new arrow.Table([new arrow.RecordBatch(schema, data)]);
 }
 
-export function encodeParquet(table: TableName, rows: Row[]): Uint8Array {
-  const wasmTable = parquetWasm.Table.fromIPCStream(arrow.tableToIPC(toArrowTable(table, rows), "stream"));
+/** The rows as an apache-arrow table with the declared types (also used by the writer benchmark). */
+export function toArrowTable(table: TableName, rows: readonly Row[]): arrow.Table {
+  return arrowTableOfCheckedRows(assertRowsFit(table, rows), rows);
+}
+
+/** Parquet bytes of rows already checked against `columns` (assertRowsFit). */
+export function encodeCheckedParquet(columns: readonly ColumnDef[], rows: readonly Row[]): Uint8Array {
+  const wasmTable = parquetWasm.Table.fromIPCStream(arrow.tableToIPC(arrowTableOfCheckedRows(columns, rows), "stream"));
   const properties = new parquetWasm.WriterPropertiesBuilder()
     .setCompression(parquetWasm.Compression.SNAPPY)
     .setCreatedBy("spotify-pipeline (parquet-wasm)")
     .build();
   // writeParquet consumes both wasm objects; the bytes it returns live in JS memory.
   return parquetWasm.writeParquet(wasmTable, properties);
+}
+
+export function encodeParquet(table: TableName, rows: Row[]): Uint8Array {
+  return encodeCheckedParquet(assertRowsFit(table, rows), rows);
 }
