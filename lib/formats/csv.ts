@@ -12,7 +12,7 @@
  * Note: Athena's OpenCSVSerDe does not read line breaks inside a quoted field; the Parquet
  * tables (what the views read) have no such limit.
  */
-import { stringify } from "csv-stringify/sync";
+import { stringify, type Options } from "csv-stringify/sync";
 import type { Cell, ColumnDef, Row, TableName } from "../tables/schema";
 import { assertRowsFit } from "./rowCheck";
 
@@ -39,16 +39,35 @@ function csvCell(column: ColumnDef, value: Cell | undefined): string | null {
   }
 }
 
-export function encodeCsv(table: TableName, rows: Row[]): Uint8Array {
-  const columns = assertRowsFit(table, rows);
-  const records = rows.map((row) => columns.map((c) => csvCell(c, row[c.name])));
-  const text = stringify(records, {
+/** csv-stringify options for a table: a header, "\n" between records, an empty string quoted. */
+function stringifyOptions(columns: readonly ColumnDef[]): Options {
+  return {
     header: true,
     columns: columns.map((c) => c.name),
     record_delimiter: "unix",
-    // Quote only an empty string, so it stays distinct from null (an unquoted empty field).
-    quoted_match: /^$/,
-  });
+    cast: {
+      // Quote only an empty string, so it stays distinct from null (an unquoted empty field).
+      // A cast, not quoted_match: a regex run on every field cost ~15 % of the CSV time, and
+      // quoted_empty alone would quote null fields too.
+      string: (value) => (value === "" ? { value, quoted_empty: true } : value),
+    },
+  };
+}
+
+/** CSV bytes of rows already checked against `columns` (assertRowsFit). */
+export function encodeCheckedCsv(columns: readonly ColumnDef[], rows: readonly Row[]): Uint8Array {
+  const records = new Array<(string | null)[]>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const record = new Array<string | null>(columns.length);
+    for (let c = 0; c < columns.length; c++) record[c] = csvCell(columns[c], row[columns[c].name]);
+    records[r] = record;
+  }
+  const text = stringify(records, stringifyOptions(columns));
   // csv-stringify writes nothing at all for zero records; keep the header so the file still describes the table.
   return Buffer.from(text === "" ? `${columns.map((c) => c.name).join(",")}\n` : text, "utf8");
+}
+
+export function encodeCsv(table: TableName, rows: Row[]): Uint8Array {
+  return encodeCheckedCsv(assertRowsFit(table, rows), rows);
 }
