@@ -4,9 +4,12 @@
  *
  * Why not let Pulumi serialize the handler's closure directly: lib/ defines zod schemas at
  * module level, and Pulumi cannot serialize their bound native methods ("function () {
- * [native code] }"), so capturing any lib/ function that parses input fails (observed). The
- * bundle keeps packages external: Pulumi zips the "dependencies" (minus the excluded ones) beside
- * it, and the nodejs22.x runtime supplies @aws-sdk/*.
+ * [native code] }"), so capturing any lib/ function that parses input fails (observed).
+ *
+ * The pure-JS packages (zod, ky, csv-stringify, apache-arrow, Powertools...) are bundled too,
+ * tree-shaken: shipping them whole from node_modules carried every build they publish (arrow's
+ * src/ESM/CJS/UMD, zod's v3/v4/mini) and made the transform archive 9.1 MiB. Only
+ * EXTERNAL_PACKAGES stay outside (see there); components/lambdaCode.ts ships what they need.
  */
 import { buildSync } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,6 +18,14 @@ import * as path from "node:path";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 export const BUNDLE_DIR = ".pulumi-build";
+
+/**
+ * Packages the bundle leaves to `require` at run time:
+ * - @aws-sdk/*: the nodejs22.x runtime provides it; bundling it would ship megabytes the runtime already has.
+ * - parquet-wasm: its Node entry reads parquet_wasm_bg.wasm from beside its own file
+ *   (`${__dirname}/parquet_wasm_bg.wasm`), so it must stay a file in node_modules.
+ */
+export const EXTERNAL_PACKAGES = ["@aws-sdk/*", "parquet-wasm"] as const;
 
 export interface HandlerBundle {
   /** Path relative to the project root, as it appears in the Lambda archive (and to codePathOptions.extraIncludePaths). */
@@ -37,13 +48,23 @@ export function bundleHandler(entry: string): HandlerBundle {
   if (!/^[a-zA-Z0-9_-]+$/.test(entry)) throw new Error(`Handler entry "${entry}" must be the bare name of a file in handlers/.`);
   const result = buildSync({
     entryPoints: [path.join(PROJECT_ROOT, "handlers", `${entry}.ts`)],
+    // The "// node_modules/..." path comments are relative to this: the same text from any cwd.
+    absWorkingDir: PROJECT_ROOT,
     bundle: true,
     platform: "node",
     target: "node22",
     format: "cjs",
-    packages: "external",
+    external: [...EXTERNAL_PACKAGES],
+    treeShaking: true,
+    // Not minified: the bundle stays readable in the Lambda console and stack traces keep real
+    // names; minifying would save little of the zipped size, which the wasm dominates.
+    minify: false,
+    // No source map: Node only applies one with --enable-source-maps (slower cold starts), and an
+    // inline map would double the bundle. The unminified bundle with its path comments is debuggable.
+    sourcemap: false,
     write: false,
     logLevel: "silent",
+    // The bundled packages carry no /*! licence */ comments, only coverage markers ("v8 ignore").
     legalComments: "none",
     metafile: true,
   });

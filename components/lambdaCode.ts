@@ -4,9 +4,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { bundleHandler, bundledHandlerFactory, type HandlerBundle } from "./handlerBundle";
+import { bundleHandler, bundledHandlerFactory, PROJECT_ROOT, type HandlerBundle } from "./handlerBundle";
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
 
@@ -16,18 +16,46 @@ export function projectDependencies(packageJsonPath = path.resolve(__dirname, ".
   return Object.keys(pkg.dependencies ?? {});
 }
 
+/** Packages the nodejs22.x runtime provides: never shipped. */
+export function isRuntimeProvided(packageName: string): boolean {
+  return packageName.startsWith("@aws-sdk/");
+}
+
 /**
- * What goes into a function's archive besides its bundle: Pulumi zips every package in
- * "dependencies" (with their own dependencies) unless excluded, and leaves out @pulumi/* and
- * devDependencies. We exclude every dependency the bundle does not require (so the extractor
- * carries no Parquet encoder and no function carries DuckDB) and every @aws-sdk/* package,
- * which the nodejs22.x runtime provides.
+ * For each external package that is shipped (EXTERNAL_PACKAGES minus the runtime's), the files
+ * its Node entry needs, relative to the project root. parquet-wasm publishes three builds with a
+ * 4.9 MB wasm each (bundler/, esm/, node/); `require("parquet-wasm")` resolves through its
+ * package.json "exports" (".": "node" → ./node/parquet_wasm.js), a CommonJS file (node/package.json
+ * says so, the root says "module") that reads ./parquet_wasm_bg.wasm beside itself.
  */
-export function lambdaCodePathOptions(bundle: HandlerBundle, dependencies: string[] = projectDependencies()): pulumi.runtime.CodePathOptions {
-  const needed = new Set(bundle.packages);
+export const SHIPPED_EXTERNAL_FILES: Record<string, readonly string[]> = {
+  "parquet-wasm": ["package.json", "node/package.json", "node/parquet_wasm.js", "node/parquet_wasm_bg.wasm"].map((f) => `node_modules/parquet-wasm/${f}`),
+};
+
+/**
+ * What goes into a function's archive besides its bundle. Pulumi would zip every package in
+ * "dependencies" with all of its own; the bundle already holds the pure-JS code it uses, so all
+ * of them are excluded and only the files of the shipped external packages the bundle requires
+ * are added. A package the bundle requires that is neither runtime-provided nor listed in
+ * SHIPPED_EXTERNAL_FILES is an error here, at deploy time, rather than a failed cold start.
+ */
+export function lambdaCodePathOptions(
+  bundle: HandlerBundle,
+  dependencies: string[] = projectDependencies(),
+  projectRoot: string = PROJECT_ROOT,
+): pulumi.runtime.CodePathOptions {
+  const shipped: string[] = [];
+  for (const name of bundle.packages.filter((p) => !isRuntimeProvided(p))) {
+    const files = SHIPPED_EXTERNAL_FILES[name];
+    if (!files) throw new Error(`${bundle.relativePath} requires "${name}", which is neither bundled, provided by the Lambda runtime, nor in SHIPPED_EXTERNAL_FILES (components/lambdaCode.ts): bundle it or list the files it needs.`);
+    for (const file of files) {
+      if (!existsSync(path.join(projectRoot, file))) throw new Error(`${file} is missing: run \`npm ci\` before deploying (${name} must ship it).`);
+    }
+    shipped.push(...files);
+  }
   return {
-    extraIncludePaths: [bundle.relativePath],
-    extraExcludePackages: dependencies.filter((name) => name.startsWith("@aws-sdk/") || !needed.has(name)),
+    extraIncludePaths: [bundle.relativePath, ...shipped],
+    extraExcludePackages: [...dependencies],
   };
 }
 
