@@ -39,10 +39,9 @@ function csvCell(column: ColumnDef, value: Cell | undefined): string | null {
   }
 }
 
-/** csv-stringify options for a table: a header, "\n" between records, an empty string quoted. */
+/** csv-stringify options for a table: "\n" after every record, an empty string quoted. */
 function stringifyOptions(columns: readonly ColumnDef[]): Options {
   return {
-    header: true,
     columns: columns.map((c) => c.name),
     record_delimiter: "unix",
     cast: {
@@ -54,18 +53,31 @@ function stringifyOptions(columns: readonly ColumnDef[]): Options {
   };
 }
 
+/**
+ * Rows per csv-stringify call. Stringifying a table in slices and joining the bytes gives the
+ * same text (every record ends with the delimiter), but only one slice's records and strings
+ * are alive at a time: they die young instead of growing the old heap (peak RSS, GC time).
+ */
+const ROWS_PER_SLICE = 1000;
+
 /** CSV bytes of rows already checked against `columns` (assertRowsFit). */
 export function encodeCheckedCsv(columns: readonly ColumnDef[], rows: readonly Row[]): Uint8Array {
-  const records = new Array<(string | null)[]>(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    const record = new Array<string | null>(columns.length);
-    for (let c = 0; c < columns.length; c++) record[c] = csvCell(columns[c], row[columns[c].name]);
-    records[r] = record;
+  const options = stringifyOptions(columns);
+  const parts: Buffer[] = [];
+  for (let start = 0; start === 0 || start < rows.length; start += ROWS_PER_SLICE) {
+    const end = Math.min(rows.length, start + ROWS_PER_SLICE);
+    const records = new Array<(string | null)[]>(end - start);
+    for (let r = start; r < end; r++) {
+      const row = rows[r];
+      const record = new Array<string | null>(columns.length);
+      for (let c = 0; c < columns.length; c++) record[c] = csvCell(columns[c], row[columns[c].name]);
+      records[r - start] = record;
+    }
+    const text = stringify(records, { ...options, header: start === 0 });
+    // csv-stringify writes nothing at all for zero records; keep the header so the file still describes the table.
+    parts.push(Buffer.from(text === "" && start === 0 ? `${columns.map((c) => c.name).join(",")}\n` : text, "utf8"));
   }
-  const text = stringify(records, stringifyOptions(columns));
-  // csv-stringify writes nothing at all for zero records; keep the header so the file still describes the table.
-  return Buffer.from(text === "" ? `${columns.map((c) => c.name).join(",")}\n` : text, "utf8");
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 export function encodeCsv(table: TableName, rows: Row[]): Uint8Array {

@@ -4,22 +4,25 @@
  */
 import { FILE_FORMATS, tableFileKey, type FileFormat } from "../lake/layout";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
-import { TABLE_NAMES, type Row, type TableName, type TableRows } from "../tables/schema";
-import { encodeCsv } from "../formats/csv";
-import { encodeParquet } from "../formats/parquet";
+import { TABLE_NAMES, type ColumnDef, type Row, type TableRows } from "../tables/schema";
+import { encodeCheckedCsv } from "../formats/csv";
+import { encodeCheckedParquet } from "../formats/parquet";
+import { assertRowsFit } from "../formats/rowCheck";
 
-const ENCODERS: Record<FileFormat, (table: TableName, rows: Row[]) => Uint8Array> = {
-  csv: encodeCsv,
-  parquet: encodeParquet,
+const ENCODERS: Record<FileFormat, (columns: readonly ColumnDef[], rows: readonly Row[]) => Uint8Array> = {
+  csv: encodeCheckedCsv,
+  parquet: encodeCheckedParquet,
 };
 
 /** Returns the keys written: every format × every table, parquet first then csv, tables in schema order. */
 export async function writeTables(store: ObjectStore, tables: TableRows, snapshotDate: string, playlistId: string): Promise<string[]> {
+  // Each table is checked against its columns once, for both encoders.
+  const columns = Object.fromEntries(TABLE_NAMES.map((table) => [table, assertRowsFit(table, tables[table])]));
   // Encode everything before writing anything: an encoding error then leaves no partial set of files.
   const files = [...FILE_FORMATS]
     .sort((a, b) => (a === "parquet" ? -1 : b === "parquet" ? 1 : 0))
     .flatMap((format) =>
-      TABLE_NAMES.map((table) => ({ key: tableFileKey(format, table, snapshotDate, playlistId), body: ENCODERS[format](table, tables[table]) })),
+      TABLE_NAMES.map((table) => ({ key: tableFileKey(format, table, snapshotDate, playlistId), body: ENCODERS[format](columns[table], tables[table]) })),
     );
   for (const { key, body } of files) await store.put(key, body, contentTypeFor(key));
   return files.map((f) => f.key);
