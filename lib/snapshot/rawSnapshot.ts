@@ -72,7 +72,48 @@ export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
   if (typeof json !== "object" || json === null || (json as { format?: unknown }).format !== RAW_SNAPSHOT_FORMAT) {
     throw new InvalidSnapshotError(`not a raw snapshot: expected "format": "${RAW_SNAPSHOT_FORMAT}"; only files written by the extractor belong under raw_data/snapshot_date=.../.`);
   }
-  const parsed = RawSnapshot.safeParse(json);
-  if (!parsed.success) throw new InvalidSnapshotError(`raw snapshot does not validate at ${describeZodError(parsed.error)}`);
-  return parsed.data;
+  const frame = RawSnapshotFrame.safeParse(json);
+  const frameIssue = frame.success ? undefined : frame.error.issues[0];
+  // zod reports issues in the schema's key order; keep that order across the two passes so
+  // the error names the same field as one RawSnapshot.safeParse would.
+  const frameKeyRank = frameIssue ? SNAPSHOT_KEYS.indexOf(frameIssue.path[0] as string) : Infinity;
+  const elementIssue = firstElementIssue(json as Record<string, unknown>, frameKeyRank);
+  const issue = elementIssue ?? frameIssue;
+  if (issue) throw new InvalidSnapshotError(`raw snapshot does not validate at ${describeZodError(new z.ZodError([issue]))}`);
+  return (frame as { data: RawSnapshot }).data;
+}
+
+/**
+ * The document with its three big arrays taken as they are; their elements are checked one by
+ * one (firstElementIssue) and kept as the parsed JSON objects, not as zod's deep copies: the
+ * schemas have no transforms or defaults, so the copies would be equal, and letting each die
+ * young keeps tens of MB of a 10,000-item snapshot out of the peak memory.
+ */
+const RawSnapshotFrame = RawSnapshot.extend({
+  entries: z.array(z.unknown()),
+  artists: z.array(z.unknown()),
+  albums: z.array(z.unknown()),
+});
+const SNAPSHOT_KEYS = Object.keys(RawSnapshot.shape);
+const ELEMENT_SCHEMAS = [
+  ["entries", PlaylistEntry],
+  ["artists", Artist],
+  ["albums", Album],
+] as const;
+
+/** The first issue of an element of entries, artists or albums, in key order, if it comes before `beforeRank`. */
+function firstElementIssue(doc: Record<string, unknown>, beforeRank: number): z.core.$ZodIssue | undefined {
+  for (const [key, schema] of ELEMENT_SCHEMAS) {
+    if (SNAPSHOT_KEYS.indexOf(key) >= beforeRank) return undefined;
+    const elements = doc[key];
+    if (!Array.isArray(elements)) continue;
+    for (let i = 0; i < elements.length; i++) {
+      const checked = schema.safeParse(elements[i]);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        return { ...issue, path: [key, i, ...issue.path] };
+      }
+    }
+  }
+  return undefined;
 }
