@@ -39,7 +39,9 @@ export function arrowSchemaOf(columns: readonly ColumnDef[]): arrow.Schema {
 }
 
 /** Validity bits of the non-null cells, LSB first as Arrow lays them out, and how many are null. */
-function validityOf(cells: readonly (Cell | undefined)[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+function validityOf(cells: readonly (Cell | undefined)[], nullable: boolean): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  // A non-nullable column has passed assertRowsFit: nothing to count.
+  if (!nullable) return { nullBitmap: undefined, nullCount: 0 };
   const bitmap = new Uint8Array((cells.length + 7) >> 3);
   let nullCount = 0;
   for (let i = 0; i < cells.length; i++) {
@@ -51,48 +53,60 @@ function validityOf(cells: readonly (Cell | undefined)[]): { nullBitmap: Uint8Ar
 }
 
 /** UTF-8 bytes of the strings back to back, and where each starts (null cells take no bytes). */
-function utf8Data(type: arrow.Utf8, cells: readonly (Cell | undefined)[]): arrow.Data<arrow.Utf8> {
-  let capacity = 0;
-  for (const cell of cells) if (typeof cell === "string") capacity += cell.length;
-  // A UTF-16 code unit never takes more than 3 bytes in UTF-8.
-  const bytes = Buffer.allocUnsafe(capacity * 3);
+function utf8Data(type: arrow.Utf8, cells: readonly (Cell | undefined)[], nullable: boolean): arrow.Data<arrow.Utf8> {
   const valueOffsets = new Int32Array(cells.length + 1);
+  const strings: string[] = [];
+  let chars = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (typeof cell === "string") {
+      strings.push(cell);
+      chars += cell.length;
+    }
+    valueOffsets[i + 1] = chars;
+  }
+  // One encoding call for the whole column. As many bytes as UTF-16 units means every unit was
+  // ASCII (anything else takes 2 to 4 bytes), so the character offsets are the byte offsets.
+  const joined = Buffer.from(strings.join(""), "utf8");
+  if (joined.length === chars) {
+    return arrow.makeData({ type, length: cells.length, ...validityOf(cells, nullable), valueOffsets, data: new Uint8Array(joined) });
+  }
+  // Otherwise encode string by string (a surrogate split across two strings must not pair up).
+  const bytes = Buffer.alloc(joined.length + 3 * strings.length);
   let end = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i];
     if (typeof cell === "string") end += bytes.write(cell, end, "utf8");
     valueOffsets[i + 1] = end;
   }
-  // Copy out exactly the bytes written, so nothing uninitialized ever reaches a file.
-  const data = new Uint8Array(end);
-  data.set(bytes.subarray(0, end));
-  return arrow.makeData({ type, length: cells.length, ...validityOf(cells), valueOffsets, data });
+  return arrow.makeData({ type, length: cells.length, ...validityOf(cells, nullable), valueOffsets, data: bytes.subarray(0, end) });
 }
 
 function columnData(column: ColumnDef, type: arrow.DataType, cells: readonly (Cell | undefined)[]): arrow.Data {
   const length = cells.length;
+  const nullable = column.nullable;
   switch (column.type) {
     case "string":
-      return utf8Data(type as arrow.Utf8, cells);
+      return utf8Data(type as arrow.Utf8, cells, column.nullable);
     case "int32": {
       const data = new Int32Array(length);
       for (let i = 0; i < length; i++) if (cells[i] != null) data[i] = cells[i] as number;
-      return arrow.makeData({ type: type as arrow.Int32, length, ...validityOf(cells), data });
+      return arrow.makeData({ type: type as arrow.Int32, length, ...validityOf(cells, nullable), data });
     }
     case "int64": {
       const data = new BigInt64Array(length);
       for (let i = 0; i < length; i++) if (cells[i] != null) data[i] = BigInt(cells[i] as number);
-      return arrow.makeData({ type: type as arrow.Int64, length, ...validityOf(cells), data });
+      return arrow.makeData({ type: type as arrow.Int64, length, ...validityOf(cells, nullable), data });
     }
     case "timestamp": {
       const data = new BigInt64Array(length);
       for (let i = 0; i < length; i++) if (cells[i] != null) data[i] = BigInt((cells[i] as Date).getTime());
-      return arrow.makeData({ type: type as arrow.TimestampMillisecond, length, ...validityOf(cells), data });
+      return arrow.makeData({ type: type as arrow.TimestampMillisecond, length, ...validityOf(cells, nullable), data });
     }
     case "boolean": {
       const data = new Uint8Array((length + 7) >> 3);
       for (let i = 0; i < length; i++) if (cells[i] === true) data[i >> 3] |= 1 << (i & 7);
-      return arrow.makeData({ type: type as arrow.Bool, length, ...validityOf(cells), data });
+      return arrow.makeData({ type: type as arrow.Bool, length, ...validityOf(cells, nullable), data });
     }
     case "string_list": {
       const listType = type as arrow.List<arrow.Utf8>;
@@ -103,8 +117,8 @@ function columnData(column: ColumnDef, type: arrow.DataType, cells: readonly (Ce
         if (Array.isArray(list)) for (const element of list) elements.push(element);
         valueOffsets[i + 1] = elements.length;
       }
-      const child = utf8Data(listType.children[0].type, elements);
-      return arrow.makeData({ type: listType, length, ...validityOf(cells), valueOffsets, child });
+      const child = utf8Data(listType.children[0].type, elements, listType.children[0].nullable);
+      return arrow.makeData({ type: listType, length, ...validityOf(cells, nullable), valueOffsets, child });
     }
   }
 }
