@@ -62,7 +62,8 @@ export class InvalidSnapshotError extends Error {
 
 /** Parses and checks a raw snapshot document; the error names the field that does not fit. */
 export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
-  const text = typeof body === "string" ? body : Buffer.from(body).toString("utf8");
+  // A view on the same bytes: Buffer.from(body) would first copy the whole document.
+  const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);
