@@ -23,7 +23,9 @@ type ChangeRow = Record<string, unknown>;
 function describeChanges(rows: ChangeRow[], days: number): string {
   if (rows.length === 0) return days > 1 ? "No changes since the previous snapshot day." : "No previous snapshot day to compare with yet.";
   const of = (type: string) => rows.filter((r) => r.change_type === type);
-  const moved = of("moved").sort((a, b) => Math.abs(Number(b.positions_up)) - Math.abs(Number(a.positions_up)));
+  const moved = of("moved").sort(
+    (a, b) => Math.abs(Number(b.positions_up)) - Math.abs(Number(a.positions_up)) || Number(a.current_position) - Number(b.current_position),
+  );
   const shown = [...of("entered"), ...of("left"), ...moved.slice(0, 5)];
   const columns = ["change_type", "song_name", "artist_names", "previous_position", "current_position", "positions_up"];
   return [
