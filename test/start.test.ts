@@ -129,6 +129,19 @@ describe("npm start with credentials (against the stand-in on 127.0.0.1)", funct
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Runs `npm start`'s run() in process with the given arguments and environment, capturing what it prints. */
+  async function runCapturing(argv: string[], environment: NodeJS.ProcessEnv): Promise<{ code: number; text: string }> {
+    const lines: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => (lines.push(chunk), true)) as typeof process.stdout.write;
+    try {
+      const code = await run(parseRunArgs(argv), environment, () => {});
+      return { code, text: lines.join("") };
+    } finally {
+      process.stdout.write = write;
+    }
+  }
+
   function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return {
       SPOTIFY_CLIENT_ID: credentials.clientId,
@@ -143,17 +156,8 @@ describe("npm start with credentials (against the stand-in on 127.0.0.1)", funct
   it("extracts the playlists from SPOTIFY_PLAYLISTS, keeps the rotated refresh token, and names the one that failed", async () => {
     writeFileSync(path.join(dir, "token.json"), JSON.stringify({ refresh_token: credentials.refreshToken, saved_at: "2026-01-01T00:00:00Z" }));
     const lake = path.join(dir, "lake");
-    const lines: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((s: string) => (lines.push(s), true)) as typeof process.stdout.write;
-    let code: number;
-    try {
-      // The Core is editorial: apps created after Nov 2024 get 404 for it.
-      code = await run(parseRunArgs(["--lake", lake, "--date", "2026-04-01"]), env({ SPOTIFY_PLAYLISTS: `${TO_FIND_ID},${THE_CORE_ID}` }), () => {});
-    } finally {
-      process.stdout.write = write;
-    }
-    const text = lines.join("");
+    // The Core is editorial: apps created after Nov 2024 get 404 for it.
+    const { code, text } = await runCapturing(["--lake", lake, "--date", "2026-04-01"], env({ SPOTIFY_PLAYLISTS: `${TO_FIND_ID},${THE_CORE_ID}` }));
     expect(code).to.equal(1);
     expect(text).to.contain("as refresh_token");
     expect(text).to.match(new RegExp(`${THE_CORE_ID}: FAILED: .*27 Nov(ember)? 2024`));
@@ -167,17 +171,9 @@ describe("npm start with credentials (against the stand-in on 127.0.0.1)", funct
 
   it("stops before the transform when no playlist could be extracted, and leaves the lake as it was", async () => {
     const lake = path.join(dir, "lake");
-    const lines: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((s: string) => (lines.push(s), true)) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await run(parseRunArgs(["--lake", lake, "--playlist", THE_CORE_ID]), env({ SPOTIFY_REFRESH_TOKEN: credentials.refreshToken }), () => {});
-    } finally {
-      process.stdout.write = write;
-    }
+    const { code, text } = await runCapturing(["--lake", lake, "--playlist", THE_CORE_ID], env({ SPOTIFY_REFRESH_TOKEN: credentials.refreshToken }));
     expect(code).to.equal(1);
-    expect(lines.join("")).to.contain("No playlist was extracted, so there is nothing to transform.");
+    expect(text).to.contain("No playlist was extracted, so there is nothing to transform.");
     expect(existsSync(lake)).to.equal(false);
   });
 
