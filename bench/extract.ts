@@ -3,6 +3,7 @@
  * limit: calls answered vs the least that can fetch everything, 429s, and wall time vs the
  * time the rate limit itself imposes on those calls.
  */
+import { printResult } from "./script";
 import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -157,11 +158,7 @@ export async function runExtractCase(options: ExtractCaseOptions): Promise<Extra
 
 if (require.main === module) {
   const batch = process.argv.includes("--batch");
-  runExtractCase({ items: 10_000, batchEndpoints: batch, rateLimit: { requests: Number(process.argv[2] ?? 200), windowMs: 1000 }, concurrency: 8, knownWindow: !process.argv.includes("--unknown-window") }).then(
-    (r) => console.log(JSON.stringify(r, null, 2)),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
+  printResult(
+    runExtractCase({ items: 10_000, batchEndpoints: batch, rateLimit: { requests: Number(process.argv[2] ?? 200), windowMs: 1000 }, concurrency: 8, knownWindow: !process.argv.includes("--unknown-window") }),
   );
 }

@@ -6,6 +6,7 @@
  * songs, albums and artists, with positions rotated by 37 a day. Writing 4,380 files through
  * our encoders would take minutes; this takes seconds. Cached under bench/out/ by version.
  */
+import { printResult } from "./script";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -97,12 +98,4 @@ export async function benchLake(items = 10_000, days = 365): Promise<BenchLake> 
   return { ...lake, buildS: (performance.now() - start) / 1000, reused: false };
 }
 
-if (require.main === module) {
-  benchLake().then(
-    (l) => console.log(l),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) printResult(benchLake());

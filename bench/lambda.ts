@@ -8,6 +8,7 @@
  * process finds it through NODE_PATH, as Lambda's runtime provides it; any other package loaded
  * from outside the archive is a packaging bug and fails the benchmark.
  */
+import { printResult } from "./script";
 import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -153,12 +154,4 @@ export async function runLambdaBench(): Promise<Record<string, LambdaMeasurement
   return out;
 }
 
-if (require.main === module) {
-  runLambdaBench().then(
-    (r) => console.log(JSON.stringify(r, null, 2)),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) printResult(runLambdaBench());

@@ -4,6 +4,7 @@
  * Run: npx ts-node --transpile-only bench/parquetWriters.ts [entries]
  * Sizes are exact; times are one machine's wall clock and only indicative.
  */
+import { printResult } from "./script";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -133,11 +134,7 @@ export function formatMeasurements(results: WriterMeasurement[]): string {
 if (require.main === module) {
   const entries = Number(process.argv[2] ?? 10_000);
   const tables = snapshotToTables(generatedSnapshot(entries));
-  compareParquetWriters({ songs: tables.songs, playlist_tracks: tables.playlist_tracks }).then(
-    (results) => console.log(`Parquet writers on a generated ${entries}-entry snapshot:\n\n${formatMeasurements(results)}`),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
+  printResult(compareParquetWriters({ songs: tables.songs, playlist_tracks: tables.playlist_tracks }), (results) =>
+    `Parquet writers on a generated ${entries}-entry snapshot:\n\n${formatMeasurements(results)}`,
   );
 }

@@ -6,6 +6,7 @@
  * - rchar of /proc/self/io (every byte the process read through read()/pread(), DuckDB included);
  * - DuckDB's own profiler metric TOTAL_BYTES_READ, when it reports one for external files.
  */
+import { printResult } from "./script";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -143,12 +144,4 @@ export async function runQueryBench(items = 10_000, days = 365): Promise<QueryRe
   };
 }
 
-if (require.main === module) {
-  runQueryBench().then(
-    (r) => console.log(JSON.stringify(r, null, 2)),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) printResult(runQueryBench());

@@ -4,6 +4,7 @@
  * JSON.parse of the same raw text plus writing as many files of the same sizes. Best of a
  * few runs after a warm-up for both. Peak RSS in a fresh process that runs only the transform.
  */
+import { printResult } from "./script";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -98,12 +99,4 @@ export async function runTransformBench(items = 10_000, runs = 3): Promise<Trans
   };
 }
 
-if (require.main === module) {
-  runTransformBench().then(
-    (r) => console.log(JSON.stringify(r, null, 2)),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) printResult(runTransformBench());
