@@ -10,6 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { crawlerStateChangePattern } from "./catalog";
 import type { ViewSql } from "../handlers/views";
 import { pipelineFunction, type PipelineFunction } from "./lambdaCode";
 
@@ -116,11 +117,7 @@ export class Analytics extends pulumi.ComponentResource {
       `${name}-crawl-succeeded`,
       {
         description: "A crawl of the lake's tables succeeded: republish the views.",
-        eventPattern: pulumi.jsonStringify({
-          source: ["aws.glue"],
-          "detail-type": ["Glue Crawler State Change"],
-          detail: { crawlerName: args.viewTriggerCrawlerNames, state: ["Succeeded"] },
-        }),
+        eventPattern: crawlerStateChangePattern(args.viewTriggerCrawlerNames, "Succeeded"),
       },
       { parent: this },
     );

@@ -18,6 +18,15 @@ export const CRAWLER_CONFIGURATION = {
 };
 
 /** The table prefix a crawler of this format uses, so Glue's table names equal catalogTableName(). */
+/** The EventBridge pattern of Glue's "Crawler State Change" events for these crawlers reaching `state`. */
+export function crawlerStateChangePattern(crawlerNames: pulumi.Input<string[]>, state: "Succeeded" | "Failed"): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    source: ["aws.glue"],
+    "detail-type": ["Glue Crawler State Change"],
+    detail: { crawlerName: crawlerNames, state: [state] },
+  });
+}
+
 export function crawlerTablePrefix(format: FileFormat): string | undefined {
   return format === "csv" ? CSV_TABLE_PREFIX : undefined;
 }

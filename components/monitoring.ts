@@ -11,6 +11,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { crawlerStateChangePattern } from "./catalog";
 
 export interface MonitoredFunction {
   /** Short label for alarm names: "extract", "transform", "views". */
@@ -100,11 +101,7 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-crawler-failed`,
       {
         description: "A crawler of the lake failed.",
-        eventPattern: pulumi.jsonStringify({
-          source: ["aws.glue"],
-          "detail-type": ["Glue Crawler State Change"],
-          detail: { crawlerName: args.crawlerNames, state: ["Failed"] },
-        }),
+        eventPattern: crawlerStateChangePattern(args.crawlerNames, "Failed"),
       },
       { parent: this },
     );
