@@ -11,6 +11,12 @@ export const RAW_SNAPSHOT_PREFIX = "raw_data/snapshot_date=";
 /** Inputs the transform could not read: a copy plus a reason file. Disjoint from RAW_SNAPSHOT_PREFIX. */
 export const REJECTED_PREFIX = "raw_data/rejected/";
 export const TRANSFORMED_PREFIX = "transformed_data/";
+/**
+ * The extractor's cache of full Spotify artist and album objects (and its checkpoint between
+ * invocations). Disjoint from the raw trigger prefix and the crawled table roots; on AWS only
+ * the extractor's role may read and write under it.
+ */
+export const SPOTIFY_CACHE_PREFIX = "cache/spotify/";
 
 export const FILE_FORMATS = ["csv", "parquet"] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];

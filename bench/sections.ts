@@ -1,0 +1,95 @@
+/**
+ * The bench sections, in the order `npm run bench` runs them. A section measures one thing,
+ * returns the keys it owns in bench/results.json and the lines it prints. Add a section in a
+ * file of its own and list it here.
+ */
+import { snapshotToTables } from "../lib/transform/toTables";
+import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
+import { runExtractCase, type ExtractResult } from "./extract";
+import { runLambdaBench } from "./lambda";
+import { compareParquetWriters } from "./parquetWriters";
+import { runQueryBench } from "./query";
+import { benchRawSnapshot } from "./rawSnapshot";
+import { runTransformBench } from "./transform";
+
+export interface BenchSection {
+  /** The name given on the command line: `npm run bench -- <name>`. */
+  name: string;
+  /** What the progress line says while it runs. */
+  title: string;
+  run: () => Promise<{ results: Record<string, unknown>; lines: string[] }>;
+}
+
+export const ITEMS = 10_000;
+/** Scaled down from Spotify's 30 s window so the run stays short: 200 requests per rolling second. */
+const RATE_LIMIT = { requests: 200, windowMs: 1000 };
+
+export const mark = (pass: boolean) => (pass ? "ok" : "MISSED");
+export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+
+function extractLines(name: string, r: ExtractResult): string[] {
+  const t = r.targets;
+  const excess = Object.entries(r.excess).map(([k, v]) => `${v} ${k}`).join(", ");
+  return [
+    `${name}  api_calls ${r.api_calls} vs lower bound ${r.lower_bound_calls}${excess ? ` (+${excess})` : ""}  ${mark(t.api_calls_eq_lower_bound.pass)}`,
+    `${name}  http_429 ${r.http_429} (${(t.http_429_share_max_1pct.value * 100).toFixed(2)} % of calls, target <= 1 %)  ${mark(t.http_429_share_max_1pct.pass)}`,
+    `${name}  wall ${r.wall_s} s vs rate bound ${r.rate_bound_s} s (${(r.wall_s / r.rate_bound_s).toFixed(3)}x, target <= 1.15x)  ${mark(t.wall_max_1_15x_rate_bound.pass)}`,
+  ];
+}
+
+export const SECTIONS: BenchSection[] = [
+  {
+    name: "extract",
+    title: "extract: development mode (batch 403, singles) and batch-capable, rate limited",
+    run: async () => {
+      const extract = await runExtractCase({ items: ITEMS, batchEndpoints: false, rateLimit: RATE_LIMIT, concurrency: 8, knownWindow: true });
+      const extractBatch = await runExtractCase({ items: ITEMS, batchEndpoints: true, rateLimit: RATE_LIMIT, concurrency: 8, knownWindow: true });
+      return { results: { extract, extract_batch: extractBatch }, lines: [...extractLines("extract       ", extract), ...extractLines("extract_batch ", extractBatch)] };
+    },
+  },
+  {
+    name: "transform",
+    title: "transform (warm, in process) and the Parquet writers compared",
+    run: async () => {
+      const transform = await runTransformBench(ITEMS);
+      const tables = snapshotToTables(parseRawSnapshot((await benchRawSnapshot(ITEMS)).text));
+      const parquetWriters = await compareParquetWriters({ songs: tables.songs, playlist_tracks: tables.playlist_tracks });
+      return {
+        results: { transform, parquet_writers: parquetWriters },
+        lines: [
+          `transform      wall ${transform.wall_s} s vs floor ${transform.floor_s} s (${(transform.wall_s / transform.floor_s).toFixed(2)}x, target <= 3x)  ${mark(transform.targets.wall_max_3x_floor.pass)}`,
+          `transform      peak RSS ${transform.peak_rss_mb} MB (target <= 256 MB)  ${mark(transform.targets.peak_rss_max_256_mb.pass)}`,
+        ],
+      };
+    },
+  },
+  {
+    name: "query",
+    title: "query: 365-day lake (built once, then cached in bench/out/)",
+    run: async () => {
+      const query = await runQueryBench(ITEMS, 365);
+      const q = query.targets.latest_parquet_max_1_100_of_csv;
+      return {
+        results: { query },
+        lines: [
+          `query          latest_snapshot view: Parquet read ${mib(query.parquet_bytes_read)}, CSV ${mib(query.csv_bytes_read)} (ratio 1/${(1 / q.value).toFixed(1)}, target <= 1/100)  ${mark(q.pass)}`,
+          `query          latest day as a constant: Parquet ${mib(query.latest_date_constant.parquet.bytes_read)}, CSV ${mib(query.latest_date_constant.csv.bytes_read)}`,
+          `query          30-day artist query: Parquet ${mib(query.artist_30_days.parquet.bytes_read)}, CSV ${mib(query.artist_30_days.csv.bytes_read)}`,
+        ],
+      };
+    },
+  },
+  {
+    name: "lambda",
+    title: "lambda archives and cold starts",
+    run: async () => {
+      const lambda = await runLambdaBench();
+      return {
+        results: { lambda },
+        lines: Object.entries(lambda).map(
+          ([name, l]) => `lambda ${name.padEnd(9)} archive ${mib(l.archive_bytes)} (target <= 10 MiB), cold start ${l.init_ms} ms  ${mark(l.target_max_10_mib.pass)}`,
+        ),
+      };
+    },
+  },
+];
