@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { SpotifyClient } from "../lib/spotify/client";
 import { ALBUMS_BATCH, ARTISTS_BATCH, PAGE_LIMIT } from "../lib/spotify/client";
-import { extractPlaylist } from "../lib/spotify/extract";
+import { extractPlaylist } from "../lib/extract/extractPlaylist";
 import type { Endpoint } from "../lib/standin/spotifyStandIn";
 import { BENCH_PLAYLIST_ID, distinctIds, generatePlaylist } from "./generatePlaylist";
 import type { StandInProcessOptions } from "./standinProcess";

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { SpotifyClient } from "../lib/spotify/client";
-import { extractPlaylist } from "../lib/spotify/extract";
+import { extractPlaylist } from "../lib/extract/extractPlaylist";
 import { startSpotifyStandIn } from "../lib/standin/spotifyStandIn";
 import { BENCH_PLAYLIST_ID, generatePlaylist } from "./generatePlaylist";
 

@@ -14,7 +14,7 @@ import { spotifyConfigFromEnv } from "../lib/spotify/config";
 import { SpotifyClient } from "../lib/spotify/client";
 import { defaultTokenFile, writeRefreshToken } from "../lib/spotify/tokenFile";
 import { extractPlaylists, type PlaylistOutcome } from "../lib/extract/runExtraction";
-import type { ProgressEvent } from "../lib/spotify/extract";
+import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);

@@ -2,7 +2,7 @@
  * Progress of an extraction on the terminal: on a TTY one line per playlist, rewritten in
  * place (pages, artists, albums); otherwise plain lines at phase changes, for logs.
  */
-import type { ProgressEvent } from "../lib/spotify/extract";
+import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 
 interface Line {
   items?: string;

@@ -8,7 +8,7 @@ import { loadRecordedData } from "../lib/standin/recordedData";
 import { SAMPLE_PLAYLIST_IDS, sampleDates, sampleDayData } from "../lib/sample/sampleDays";
 import { SpotifyClient } from "../lib/spotify/client";
 import { extractPlaylists, type PlaylistOutcome } from "../lib/extract/runExtraction";
-import type { ProgressEvent } from "../lib/spotify/extract";
+import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 
 const SAMPLE_CREDENTIALS = { clientId: "sample-client", clientSecret: "sample-secret" };
 

@@ -13,7 +13,7 @@ import { assertSnapshotDate, normalizePlaylistId, todayUtc } from "../lib/lake/l
 import { landSnapshot } from "../lib/extract/land";
 import { SpotifyClient } from "../lib/spotify/client";
 import { CONFIG_DEFAULTS, DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, type SpotifyConfig } from "../lib/spotify/config";
-import { extractPlaylist } from "../lib/spotify/extract";
+import { extractPlaylist } from "../lib/extract/extractPlaylist";
 import { S3Store } from "../lib/storage/s3Store";
 import type { ObjectStore } from "../lib/storage/objectStore";
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Writable } from "node:stream";
 import { createProgressReporter } from "../cli/progress";
-import type { ProgressEvent } from "../lib/spotify/extract";
+import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 
 function sink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string } {
   let text = "";

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { startSpotifyStandIn, type StandIn, type StandInOptions } from "../lib/standin/spotifyStandIn";
 import { SpotifyClient } from "../lib/spotify/client";
 import type { SpotifyConfig } from "../lib/spotify/config";
-import { extractPlaylist } from "../lib/spotify/extract";
+import { extractPlaylist } from "../lib/extract/extractPlaylist";
 import {
   EditorialPlaylistError,
   InvalidResponseError,

@@ -5,7 +5,7 @@
  */
 import type { ExtractionRecord, SkippedCounts } from "../snapshot/rawSnapshot";
 import type { SpotifyClient } from "../spotify/client";
-import { extractPlaylist, type ProgressEvent } from "../spotify/extract";
+import { extractPlaylist, type ProgressEvent } from "./extractPlaylist";
 import type { ObjectStore } from "../storage/objectStore";
 import { landSnapshot } from "./land";
 

@@ -19,9 +19,3 @@ export class ConcurrencyLimit {
     }
   }
 }
-
-export function chunk<T>(values: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
-  return out;
-}

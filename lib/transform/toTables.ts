@@ -7,8 +7,7 @@ import { z } from "zod";
 import { InvalidSnapshotError, type RawSnapshot } from "../snapshot/rawSnapshot";
 import { describeZodError, readEntry, type Album, type Artist, type SimplifiedAlbum, type SimplifiedArtist, type Track } from "../spotify/schemas";
 import type { Row, TableRows } from "../tables/schema";
-
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+import { byId } from "../util/collections";
 
 /** "2021-03-05", "2021-03" or "2021" → 2021; "0000" (Spotify's unknown year) or junk → null. */
 export function releaseYear(releaseDate: string): number | null {

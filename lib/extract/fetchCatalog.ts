@@ -3,10 +3,10 @@
  * when one answers 403/404 (removed for development-mode apps in February 2026), one id per
  * call for the rest of the run. The first batch call goes alone, so a refusal costs one call.
  */
-import { ALBUMS_BATCH, ARTISTS_BATCH, type SpotifyClient } from "./client";
-import { SpotifyApiError } from "./errors";
-import { chunk } from "./limit";
-import type { Album, Artist } from "./schemas";
+import { ALBUMS_BATCH, ARTISTS_BATCH, type SpotifyClient } from "../spotify/client";
+import { SpotifyApiError } from "../spotify/errors";
+import type { Album, Artist } from "../spotify/schemas";
+import { byId, chunk } from "../util/collections";
 
 export interface Catalog {
   artists: Artist[];
@@ -92,7 +92,6 @@ export async function fetchCatalog(client: SpotifyClient, artistIds: string[], a
     ]);
   }
 
-  const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   return {
     artists: [...artists.values()].sort(byId),
     albums: [...albums.values()].sort(byId),

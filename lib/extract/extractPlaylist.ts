@@ -6,11 +6,11 @@
 import { z } from "zod";
 import { assertPlaylistId, assertSnapshotDate } from "../lake/layout";
 import { RAW_SNAPSHOT_FORMAT, type RawSnapshot, type ResponseShape, type SkippedCounts } from "../snapshot/rawSnapshot";
-import { PAGE_LIMIT, type SpotifyClient } from "./client";
-import { fetchCatalog } from "./enrich";
-import { InvalidResponseError } from "./errors";
-import { describeZodError, readEntry, type PlaylistEntry, type PlaylistItemsPage } from "./schemas";
-import { copyStats, statsSince } from "./stats";
+import { PAGE_LIMIT, type SpotifyClient } from "../spotify/client";
+import { InvalidResponseError } from "../spotify/errors";
+import { describeZodError, readEntry, type PlaylistEntry, type PlaylistItemsPage } from "../spotify/schemas";
+import { copyStats, statsSince } from "../spotify/stats";
+import { fetchCatalog } from "./fetchCatalog";
 
 export type ProgressEvent = { playlistId: string; phase: "playlist" | "items" | "artists" | "albums" | "done"; done: number; total?: number };
 
