@@ -1,0 +1,100 @@
+/**
+ * The Glue Data Catalog's view of the tables (contract C1), derived from lib/tables/schema.ts so
+ * that the catalog, the files and the local DuckDB catalog can never disagree. Pure data: the
+ * `infra` room declares one aws.glue.CatalogTable per (format, table) from these functions.
+ *
+ * Parquet: Hive's Parquet input/output formats and ParquetHiveSerDe, with the Hive types of the
+ * Parquet physical/logical types lib/formats/parquet.ts writes (Athena guide, "Parquet SerDe";
+ * "Data types in Amazon Athena").
+ * CSV: see csvStorage below and the README section "CSV tables in Athena".
+ */
+import type { FileFormat } from "../lake/layout";
+import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "./schema";
+
+export interface GlueColumn {
+  name: string;
+  type: string;
+  comment?: string;
+}
+
+export interface GlueStorage {
+  inputFormat: string;
+  outputFormat: string;
+  serializationLibrary: string;
+  serdeParameters: Record<string, string>;
+}
+
+/** The partition folder `snapshot_date=YYYY-MM-DD`, typed string as Glue's crawlers type it. */
+export const GLUE_PARTITION_KEYS: readonly GlueColumn[] = Object.freeze([
+  Object.freeze({ name: PARTITION_COLUMN, type: "string", comment: "Day of the snapshot, YYYY-MM-DD (UTC)." }),
+]);
+
+/** Hive type of a column as the Parquet file stores it (lib/formats/parquet.ts). */
+function parquetHiveType(type: ColumnType): string {
+  switch (type) {
+    case "string":
+      return "string";
+    case "int32":
+      return "int";
+    case "int64":
+      return "bigint";
+    case "boolean":
+      return "boolean";
+    // TIMESTAMP(MILLIS, UTC): Athena reads it as a timestamp (shown as UTC wall time).
+    case "timestamp":
+      return "timestamp";
+    // LIST<UTF8> (3-level list with an `element` field).
+    case "string_list":
+      return "array<string>";
+  }
+}
+
+/** Hive type of a column as Athena reads the CSV text (lib/formats/csv.ts). */
+function csvHiveType(type: ColumnType): string {
+  switch (type) {
+    case "string":
+      return "string";
+    case "int32":
+      return "int";
+    case "int64":
+      return "bigint";
+    case "boolean":
+      return "boolean";
+    case "timestamp":
+      return "timestamp";
+    // JSON array text in the file.
+    case "string_list":
+      return "string";
+  }
+}
+
+/** The data columns of a table in file order, with the Hive types Athena reads them as. */
+export function glueColumns(format: FileFormat, table: TableName): GlueColumn[] {
+  const hiveType = format === "parquet" ? parquetHiveType : csvHiveType;
+  return TABLES[table].map((c) => ({ name: c.name, type: hiveType(c.type) }));
+}
+
+const PARQUET_STORAGE: GlueStorage = {
+  inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+  outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+  serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+  serdeParameters: { "serialization.format": "1" },
+};
+
+const CSV_STORAGE: GlueStorage = {
+  inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+  outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+  serializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+  serdeParameters: { separatorChar: ",", quoteChar: '"', escapeChar: "\\" },
+};
+
+export function glueStorage(format: FileFormat): GlueStorage {
+  const storage = format === "parquet" ? PARQUET_STORAGE : CSV_STORAGE;
+  return { ...storage, serdeParameters: { ...storage.serdeParameters } };
+}
+
+/** Table parameters: the classification Glue and Athena show, and the CSV header row to skip. */
+export function glueTableParameters(format: FileFormat): Record<string, string> {
+  if (format === "parquet") return { classification: "parquet", EXTERNAL: "TRUE", "parquet.compression": "SNAPPY" };
+  return { classification: "csv", EXTERNAL: "TRUE", "skip.header.line.count": "1" };
+}

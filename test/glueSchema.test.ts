@@ -1,0 +1,43 @@
+import { expect } from "chai";
+import { FILE_FORMATS } from "../lib/lake/layout";
+import { GLUE_PARTITION_KEYS, glueColumns, glueStorage, glueTableParameters } from "../lib/tables/glueSchema";
+import { TABLE_NAMES, TABLES } from "../lib/tables/schema";
+
+describe("Glue schema from lib/tables", () => {
+  it("lists every table's columns in file order, for both formats", () => {
+    for (const format of FILE_FORMATS) {
+      for (const table of TABLE_NAMES) {
+        expect(glueColumns(format, table).map((c) => c.name)).to.deep.equal(TABLES[table].map((c) => c.name));
+      }
+    }
+  });
+
+  it("types Parquet columns as the file stores them (Hive names)", () => {
+    expect(glueColumns("parquet", "artists").map((c) => c.type)).to.deep.equal(["string", "string", "string", "array<string>", "bigint", "int", "string"]);
+    expect(glueColumns("parquet", "playlist_tracks").map((c) => c.type)).to.deep.equal(["string", "int", "string", "timestamp", "string"]);
+    expect(glueColumns("parquet", "songs").find((c) => c.name === "explicit")?.type).to.equal("boolean");
+  });
+
+  it("partitions by snapshot_date, a string, which no file holds as a column", () => {
+    expect(GLUE_PARTITION_KEYS.map((k) => [k.name, k.type])).to.deep.equal([["snapshot_date", "string"]]);
+    for (const table of TABLE_NAMES) expect(TABLES[table].map((c) => c.name)).to.not.include("snapshot_date");
+  });
+
+  it("reads Parquet with Hive's Parquet SerDe", () => {
+    const storage = glueStorage("parquet");
+    expect(storage.serializationLibrary).to.equal("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe");
+    expect(storage.inputFormat).to.equal("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat");
+    expect(storage.outputFormat).to.equal("org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat");
+    expect(glueTableParameters("parquet").classification).to.equal("parquet");
+  });
+
+  it("reads CSV as text files whose header line is skipped", () => {
+    expect(glueStorage("csv").inputFormat).to.equal("org.apache.hadoop.mapred.TextInputFormat");
+    expect(glueTableParameters("csv")).to.include({ classification: "csv", "skip.header.line.count": "1" });
+  });
+
+  it("hands out copies: a caller cannot change another's storage", () => {
+    glueStorage("csv").serdeParameters.extra = "x";
+    expect(glueStorage("csv").serdeParameters).to.not.have.property("extra");
+  });
+});
