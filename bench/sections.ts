@@ -11,6 +11,7 @@ import { compareParquetWriters } from "./parquetWriters";
 import { runQueryBench } from "./query";
 import { benchRawSnapshot } from "./rawSnapshot";
 import { runTransformBench } from "./transform";
+import { runTransformProcessBench, transformProcessLines } from "./transformProcess";
 
 export interface BenchSection {
   /** The name given on the command line: `npm run bench -- <name>`. */
@@ -61,6 +62,14 @@ export const SECTIONS: BenchSection[] = [
           `transform      peak RSS ${transform.peak_rss_mb} MB (target <= 256 MB)  ${mark(transform.targets.peak_rss_max_256_mb.pass)}`,
         ],
       };
+    },
+  },
+  {
+    name: "transform_process",
+    title: "transform as whole processes: npm start --stage transform vs the pandas baseline, peak RSS, handler cold start",
+    run: async () => {
+      const transformProcess = await runTransformProcessBench(ITEMS);
+      return { results: { transform_process: transformProcess }, lines: transformProcessLines(transformProcess, mark) };
     },
   },
   {
