@@ -28,8 +28,9 @@ function offlineEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function cli(script: string, args: string[], env = offlineEnv()) {
-  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, script), ...args], {
+/** Runs a command as npm's scripts do: cli/launch.js builds (if stale) and runs the command's bundle. */
+function cli(command: "main" | "query", args: string[], env = offlineEnv()) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), command, ...args], {
     cwd: ROOT,
     env,
     encoding: "utf8",
@@ -51,7 +52,7 @@ describe("npm start, offline on the bundled sample", function () {
   let first: ReturnType<typeof cli>;
   before(() => {
     lake = mkdtempSync(path.join(tmpdir(), "lake-"));
-    first = cli("cli/main.ts", ["--lake", lake, "--date", date]);
+    first = cli("main", ["--lake", lake, "--date", date]);
   });
   after(() => rmSync(lake, { recursive: true, force: true }));
 
@@ -82,14 +83,14 @@ describe("npm start, offline on the bundled sample", function () {
     const store = new LocalStore(lake);
     const before = await hashes(store, "transformed_data/");
     const rawBefore = await store.list("raw_data/");
-    const again = cli("cli/main.ts", ["--lake", lake, "--date", date]);
+    const again = cli("main", ["--lake", lake, "--date", date]);
     expect(again.code, again.stderr).to.equal(0);
     expect(await hashes(store, "transformed_data/")).to.deep.equal(before);
     expect(await store.list("raw_data/")).to.deep.equal(rawBefore);
   });
 
   it("answers `npm run query -- --format json` from the same lake", () => {
-    const q = cli("cli/query.ts", ["--lake", lake, "--format", "json", "select count(*) as n from latest_snapshot"]);
+    const q = cli("query", ["--lake", lake, "--format", "json", "select count(*) as n from latest_snapshot"]);
     expect(q.code, q.stderr).to.equal(0);
     expect(JSON.parse(q.stdout)).to.deep.equal([{ n: 72 }]);
   });
@@ -98,7 +99,7 @@ describe("npm start, offline on the bundled sample", function () {
     const store = new LocalStore(lake);
     const badKey = rawSnapshotKey(date, "0badSnapshot0000000000");
     await store.put(badKey, '{"not": "a snapshot"');
-    const r = cli("cli/main.ts", ["--lake", lake, "--date", date, "--stage", "transform"]);
+    const r = cli("main", ["--lake", lake, "--date", date, "--stage", "transform"]);
     expect(r.code).to.equal(1);
     expect(r.stdout).to.contain(`${badKey}: REJECTED: not JSON`);
     expect(readFileSync(path.join(lake, badKey), "utf8")).to.equal('{"not": "a snapshot"');
@@ -108,7 +109,7 @@ describe("npm start, offline on the bundled sample", function () {
   });
 
   it("explains a bad date and exits 2 without touching the lake", () => {
-    const r = cli("cli/main.ts", ["--lake", path.join(lake, "other"), "--date", "2026-13-01"]);
+    const r = cli("main", ["--lake", path.join(lake, "other"), "--date", "2026-13-01"]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.contain('Invalid snapshot date "2026-13-01": use YYYY-MM-DD');
     expect(existsSync(path.join(lake, "other"))).to.equal(false);

@@ -1,0 +1,46 @@
+/**
+ * cli/launch.js, what `npm start`, `npm run query` and `npm run auth` run: it builds each
+ * command's bundle when a source is newer and runs it as the main module. (The sample run
+ * through it, which needs the bundle to find sql/ and fixtures/, is in start.test.ts.)
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { statSync, utimesSync } from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+const launch = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+const bundle = path.join(ROOT, ".build", "cli", "main.js");
+
+describe("cli/launch.js", function () {
+  this.timeout(120_000);
+
+  it("runs the command's bundle with the command's own arguments", () => {
+    const r = launch("main", "--help");
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^Usage: npm start -- /);
+  });
+
+  it("passes a usage error through as exit code 2", () => {
+    const r = launch("main", "--stage", "nonsense");
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.contain("--stage");
+  });
+
+  it("rebuilds a bundle older than its sources, and only then", () => {
+    launch("main", "--help");
+    const old = new Date(Date.UTC(2000, 0, 1));
+    utimesSync(bundle, old, old);
+    expect(launch("main", "--help").status).to.equal(0);
+    const rebuilt = statSync(bundle).mtimeMs;
+    expect(rebuilt).to.be.greaterThan(old.getTime());
+    expect(launch("main", "--help").status).to.equal(0);
+    expect(statSync(bundle).mtimeMs).to.equal(rebuilt);
+  });
+
+  it("refuses an unknown command with exit code 2", () => {
+    const r = launch("deploy");
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.contain('unknown command "deploy"');
+  });
+});
