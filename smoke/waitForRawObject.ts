@@ -1,0 +1,32 @@
+/**
+ * Step 2: the raw snapshot the extractor reported is in the lake. The extractor writes it before
+ * it returns and S3 reads are strongly consistent after a write (S3 User Guide, "Amazon S3 data
+ * consistency model"), so a short bound is enough; its Last-Modified dates this run for step 3.
+ */
+import { pollUntil, seconds } from "./clock";
+import { headObject, S3AccessDenied, type ObjectSeen } from "./headObject";
+import type { LandedSnapshot } from "./invokeExtractor";
+import type { StepContext } from "./settings";
+import { StepFailure } from "./stepFailure";
+import { functionLogsHint } from "./whereToLook";
+
+export async function waitForRawObject(ctx: StepContext, landed: LandedSnapshot): Promise<ObjectSeen> {
+  const { lakeBucket, region, extractFunction, waits } = ctx.settings;
+  const waitedFor = [`s3://${lakeBucket}/${landed.key} (HeadObject)`];
+  const lookAt = functionLogsHint(region, extractFunction, "the extract function", "extractFunctionName");
+  let seen: ObjectSeen | undefined;
+  try {
+    seen = await pollUntil(ctx.clock, { timeoutMs: waits.rawMs, pollMs: waits.pollMs }, () => headObject(ctx.clients.s3, lakeBucket, landed.key));
+  } catch (err) {
+    if (err instanceof S3AccessDenied) throw new StepFailure(err.message, waitedFor, lookAt);
+    throw err;
+  }
+  if (!seen) {
+    throw new StepFailure(
+      `the raw snapshot the extractor reported did not appear within ${seconds(waits.rawMs)} (--wait-raw); check that the function writes to bucket ${lakeBucket}.`,
+      waitedFor,
+      lookAt,
+    );
+  }
+  return seen;
+}
