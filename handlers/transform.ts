@@ -3,6 +3,9 @@
  * (or reject it, with a copy and a reason) through the same lib/ code as the local run, then
  * start the crawlers so the catalog sees new partitions. Output keys are deterministic, so a
  * redelivered event rewrites the same files: processing is idempotent.
+ * One record never stops the others (contract C5): a bad file is rejected and reported, and a
+ * record that fails for another reason (storage) is reported and, once the good records have
+ * landed and the crawlers started, fails the invocation so that Lambda retries the event.
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { GlueClient, StartCrawlerCommand } from "@aws-sdk/client-glue";
@@ -35,6 +38,21 @@ export interface TransformResult {
 
 /** Logged at error level with this message, so a log metric filter can count rejections. */
 export const REJECTED_LOG_MESSAGE = "raw snapshot rejected";
+export const FAILED_LOG_MESSAGE = "raw snapshot not transformed";
+
+/** Thrown after the rest of the event was processed, naming the records that failed; a retry processes the event again. */
+export class RecordsFailedError extends Error {
+  constructor(
+    readonly failed: { rawKey: string; error: string }[],
+    readonly result: TransformResult,
+  ) {
+    super(
+      `${failed.length} of ${failed.length + result.outcomes.length} record(s) failed and will be retried (the others were written): ` +
+        failed.map((f) => `${f.rawKey}: ${f.error}`).join("; "),
+    );
+    this.name = "RecordsFailedError";
+  }
+}
 
 export function createTransformHandler(settings: TransformSettings, deps: TransformDeps = {}): (event: S3NotificationEvent) => Promise<TransformResult> {
   if (!settings.bucket) throw new Error("The transform function needs LAKE_BUCKET in its environment.");
@@ -57,8 +75,16 @@ export function createTransformHandler(settings: TransformSettings, deps: Transf
     const { keys, ignored } = rawKeysFromEvent(event, settings.bucket);
     for (const skip of ignored) logger.warn("record ignored", skip);
     const outcomes: TransformOutcome[] = [];
+    const failed: { rawKey: string; error: string }[] = [];
     for (const key of keys) {
-      const outcome = await transformRawObject(store, key);
+      let outcome: TransformOutcome;
+      try {
+        outcome = await transformRawObject(store, key);
+      } catch (err) {
+        logger.error(FAILED_LOG_MESSAGE, { rawKey: key, error: (err as Error).message });
+        failed.push({ rawKey: key, error: (err as Error).message });
+        continue;
+      }
       if (outcome.status === "transformed") logger.info("raw snapshot transformed", { rawKey: key, rows: outcome.rows, files: outcome.keys.length });
       else logger.error(REJECTED_LOG_MESSAGE, { rawKey: key, reason: outcome.reason, rejectedKey: outcome.rejectedKey });
       outcomes.push(outcome);
@@ -68,7 +94,9 @@ export function createTransformHandler(settings: TransformSettings, deps: Transf
       for (const name of settings.crawlerNames) crawlers[name] = await startCrawler(name);
       logger.info("crawlers", { crawlers });
     }
-    return { outcomes, crawlers };
+    const result = { outcomes, crawlers };
+    if (failed.length > 0) throw new RecordsFailedError(failed, result);
+    return result;
   };
 }
 

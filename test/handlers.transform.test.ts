@@ -7,12 +7,13 @@ import { mockClient } from "aws-sdk-client-mock";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CrawlerRunningException, EntityNotFoundException, GlueClient, StartCrawlerCommand } from "@aws-sdk/client-glue";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createTransformHandler, transformHandlerFromEnv, REJECTED_LOG_MESSAGE } from "../handlers/transform";
+import { createTransformHandler, transformHandlerFromEnv, FAILED_LOG_MESSAGE, RecordsFailedError, REJECTED_LOG_MESSAGE } from "../handlers/transform";
 import { decodeS3Key, rawKeysFromEvent, type S3NotificationEvent } from "../handlers/s3Event";
 import { FILE_FORMATS, rawSnapshotKey, rejectedKeys, tableFileKey, TRANSFORMED_PREFIX } from "../lib/lake/layout";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { S3Store } from "../lib/storage/s3Store";
-import { recordedSnapshot, TO_FIND_ID } from "./support/snapshots";
+import { editTrack, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
+import type { Json } from "../lib/standin/recordedData";
 import { startS3rver, type RunningS3rver } from "./support/s3rver";
 
 const BUCKET = "lake";
@@ -132,6 +133,44 @@ describe("transform handler (mocked S3 and Glue)", () => {
     expect(puts).to.have.members([rejectedKeys(RAW_KEY).copy, rejectedKeys(RAW_KEY).reason]);
     expect(glue.commandCalls(StartCrawlerCommand)).to.have.length(0);
     expect(logger.errors.map((e) => e.message)).to.deep.equal([REJECTED_LOG_MESSAGE]);
+  });
+
+  it("lands the good records of an event and reports the bad one (an integer too big for its column), without failing", async () => {
+    const badKey = rawSnapshotKey(DATE, THE_CORE_ID);
+    const bad = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE });
+    bad.entries[0] = editTrack(bad.entries[0] as Json, (t) => (t.duration_ms = 3e9)) as typeof bad.entries[number];
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: badKey }).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode(JSON.stringify(bad)) } as never });
+    glue.on(StartCrawlerCommand).resolves({});
+    const logger = new RecordingLogger();
+    const result = await handler(logger)({ Records: [...s3Event(badKey).Records!, ...s3Event(RAW_KEY).Records!] });
+
+    expect(result.outcomes.map((o) => [o.rawKey, o.status])).to.deep.equal([
+      [badKey, "rejected"],
+      [RAW_KEY, "transformed"],
+    ]);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+    expect(puts).to.have.members([rejectedKeys(badKey).copy, rejectedKeys(badKey).reason, ...EXPECTED_TABLE_KEYS]);
+    expect(glue.commandCalls(StartCrawlerCommand).map((c) => c.args[0].input.Name)).to.deep.equal(CRAWLERS);
+    expect(logger.errors).to.have.length(1);
+    expect(logger.errors[0].message).to.equal(REJECTED_LOG_MESSAGE);
+    expect(JSON.stringify(logger.errors[0].extra)).to.include(badKey).and.include("column duration_ms: 3000000000 is not an int32");
+  });
+
+  it("lands the good records when another fails on storage, then fails the invocation naming it, so Lambda retries", async () => {
+    const brokenKey = rawSnapshotKey(DATE, THE_CORE_ID);
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: brokenKey }).rejects(Object.assign(new Error("We encountered an internal error. Please try again."), { name: "InternalError" }));
+    glue.on(StartCrawlerCommand).resolves({});
+    const logger = new RecordingLogger();
+    const error = await handler(logger)({ Records: [...s3Event(brokenKey).Records!, ...s3Event(RAW_KEY).Records!] }).catch((err: unknown) => err);
+
+    expect(error).to.be.instanceOf(RecordsFailedError);
+    expect((error as RecordsFailedError).message).to.equal(
+      `1 of 2 record(s) failed and will be retried (the others were written): ${brokenKey}: We encountered an internal error. Please try again.`,
+    );
+    expect((error as RecordsFailedError).result.outcomes.map((o) => [o.rawKey, o.status])).to.deep.equal([[RAW_KEY, "transformed"]]);
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).to.have.members(EXPECTED_TABLE_KEYS);
+    expect(glue.commandCalls(StartCrawlerCommand)).to.have.length(CRAWLERS.length);
+    expect(logger.errors.map((e) => e.message)).to.deep.equal([FAILED_LOG_MESSAGE]);
   });
 
   it("does nothing for records it does not own", async () => {

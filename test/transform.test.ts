@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { snapshotToTables, releaseYear } from "../lib/transform/toTables";
 import { InvalidSnapshotError } from "../lib/snapshot/rawSnapshot";
+import type { Row } from "../lib/tables/schema";
 import {
   editTrack,
   episodeEntry,
@@ -118,7 +119,7 @@ describe("snapshotToTables", () => {
         [tables.albums, "album_id"],
         [tables.artists, "artist_id"],
       ] as const) {
-        const ids = rows.map((r) => r[key] as string);
+        const ids = (rows as readonly Row[]).map((r) => r[key] as string);
         expect(ids).to.deep.equal([...new Set(ids)].sort());
       }
     });

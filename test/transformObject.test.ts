@@ -9,9 +9,16 @@ import { TABLE_NAMES } from "../lib/tables/schema";
 import { transformAll, transformRawObject } from "../lib/transform/transformObject";
 import { snapshotToTables } from "../lib/transform/toTables";
 import { writeTables } from "../lib/transform/writeTables";
-import { recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
+import { editTrack, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
+import type { RawSnapshot } from "../lib/snapshot/rawSnapshot";
+import type { Json } from "../lib/standin/recordedData";
 
 const DATE = "2026-11-20";
+
+/** The snapshot with its first entry's track changed (item and track alike). */
+function withTrack(snapshot: RawSnapshot, change: (track: Record<string, unknown>) => void): RawSnapshot {
+  return { ...snapshot, entries: [editTrack(snapshot.entries[0] as Json, change) as RawSnapshot["entries"][number], ...snapshot.entries.slice(1)] };
+}
 
 async function snapshotOfStore(store: LocalStore): Promise<Map<string, string>> {
   const files = new Map<string, string>();
@@ -70,6 +77,50 @@ describe("writeTables and transformRawObject", () => {
           return JSON.stringify(s);
         },
         reason: /entries\[0\]\.item\.album\.release_date_precision/,
+      },
+      {
+        name: "an integer too big for its int32 column (duration_ms 3e9)",
+        key: rawSnapshotKey(DATE, TO_FIND_ID),
+        body: () => JSON.stringify(withTrack(valid(), (t) => (t.duration_ms = 3e9))),
+        reason: /^a value does not fit its table: Table songs, row 0, column duration_ms: 3000000000 is not an int32 \(an integer from -2147483648 to 2147483647\) \(song_id "3ZL9gPzeCnKG9l5SB1SlcZ", album_id "7cynQpUNbqg7ZqYQu11Yng"\)\.$/,
+      },
+      {
+        name: "an integer too big for its int32 column (an album's total_tracks 5e9)",
+        key: rawSnapshotKey(DATE, TO_FIND_ID),
+        body: () => {
+          const s = withTrack(valid(), (t) => ((t.album as { total_tracks: number }).total_tracks = 5e9));
+          for (const album of s.albums) album.total_tracks = 5e9;
+          return JSON.stringify(s);
+        },
+        reason: /Table albums, row 0, column total_tracks: 5000000000 is not an int32/,
+      },
+      {
+        name: "an integer too big to hold exactly for its int64 column (followers 2^60)",
+        key: rawSnapshotKey(DATE, TO_FIND_ID),
+        body: () => {
+          const s = valid();
+          s.artists[0].followers = { total: 2 ** 60 };
+          return JSON.stringify(s);
+        },
+        reason: /does not validate at artists\[0\]\.followers\.total: Too big: expected int to be <=9007199254740991/,
+      },
+      {
+        name: 'an added_at that is not RFC 3339 ("March 7")',
+        key: rawSnapshotKey(DATE, TO_FIND_ID),
+        body: () => JSON.stringify({ ...valid(), entries: valid().entries.map((e) => ({ ...e, added_at: "March 7" })) }),
+        reason: /does not validate at entries\[0\]\.added_at: "March 7" is not an RFC 3339 timestamp/,
+      },
+      {
+        name: "an added_at with a 5-digit year",
+        key: rawSnapshotKey(DATE, TO_FIND_ID),
+        body: () => JSON.stringify({ ...valid(), entries: valid().entries.map((e) => ({ ...e, added_at: "20260-03-07T00:00:00Z" })) }),
+        reason: /entries\[0\]\.added_at: "20260-03-07T00:00:00Z" is not an RFC 3339 timestamp/,
+      },
+      {
+        name: "an added_at long after the extraction",
+        key: rawSnapshotKey(DATE, TO_FIND_ID),
+        body: () => JSON.stringify({ ...valid(), entries: valid().entries.map((e) => ({ ...e, added_at: "9999-12-31T23:59:59Z" })) }),
+        reason: /entries\[0\]\.added_at: "9999-12-31T23:59:59Z" is outside the accepted range 1970-01-01T00:00:00Z to one day after the extraction finished/,
       },
       {
         name: "a key that is not a raw snapshot key",
@@ -141,6 +192,20 @@ describe("writeTables and transformRawObject", () => {
     await transformRawObject(failing, rawKey).catch((e: Error) => (error = e));
     expect(error?.message).to.equal("connection reset");
     expect(puts).to.deep.equal([]);
+  });
+
+  it("transformAll goes on past a value that does not fit its table, and names the file", async () => {
+    const tooBig = withTrack(recordedSnapshot(TO_FIND_ID, { snapshotDate: "2026-11-19" }), (t) => (t.duration_ms = 3e9));
+    await store.put(rawSnapshotKey("2026-11-19", TO_FIND_ID), JSON.stringify(tooBig));
+    await store.put(rawSnapshotKey(DATE, TO_FIND_ID), JSON.stringify(recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE })));
+    const all = await transformAll(store);
+    expect(all.map((o) => [o.rawKey, o.status])).to.deep.equal([
+      [rawSnapshotKey("2026-11-19", TO_FIND_ID), "rejected"],
+      [rawSnapshotKey(DATE, TO_FIND_ID), "transformed"],
+    ]);
+    expect(all[0].status === "rejected" && all[0].reason).to.match(/column duration_ms: 3000000000 is not an int32/);
+    expect(await store.list("transformed_data/parquet/songs/")).to.deep.equal([tableFileKey("parquet", "songs", DATE, TO_FIND_ID)]);
+    expect(await store.exists(rejectedKeys(rawSnapshotKey("2026-11-19", TO_FIND_ID)).reason)).to.equal(true);
   });
 
   it("transformAll goes on past a rejection, and can limit itself to one date", async () => {

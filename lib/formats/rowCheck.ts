@@ -1,17 +1,33 @@
 /**
- * Checks rows against the table definition before any writer encodes them, so a bug upstream
- * fails loudly with the table, row and column named instead of producing a file whose types
- * drift from the catalog.
+ * Checks rows against their table's definition before any writer encodes them: every column
+ * present with a value its type can hold (integers within int32 / int64), and no other key.
+ * The transform runs it at the boundary between a raw snapshot and its tables, so a value the
+ * tables cannot store rejects the input file with the table, row and column named, instead of
+ * producing a file whose types drift from the catalog.
  */
-import { TABLES, type Cell, type ColumnDef, type Row, type TableName } from "../tables/schema";
+import { TABLE_NAMES, TABLES, type Cell, type ColumnDef, type ColumnType, type Row, type TableName } from "../tables/schema";
 
-function fits(column: ColumnDef, value: Cell | undefined): boolean {
-  if (value === null || value === undefined) return column.nullable;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** What a column of each type accepts, for the error message. */
+const EXPECTED: Record<ColumnType, string> = {
+  string: "a string",
+  int32: `an int32 (an integer from ${INT32_MIN} to ${INT32_MAX})`,
+  // A JSON number is exact only up to 2^53 - 1: beyond that the value read is already not the one sent.
+  int64: `an int64 held exactly (an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER})`,
+  boolean: "true or false",
+  timestamp: "a valid date and time",
+  string_list: "a list of strings",
+};
+
+function fits(column: ColumnDef, value: Cell): boolean {
+  if (value === null) return column.nullable;
   switch (column.type) {
     case "string":
       return typeof value === "string";
     case "int32":
-      return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31;
+      return Number.isInteger(value) && (value as number) >= INT32_MIN && (value as number) <= INT32_MAX;
     case "int64":
       return Number.isSafeInteger(value);
     case "boolean":
@@ -23,16 +39,56 @@ function fits(column: ColumnDef, value: Cell | undefined): boolean {
   }
 }
 
+/** A row that does not fit its table: which table, row and column, the value and what was expected. */
+export class RowDoesNotFitError extends TypeError {
+  constructor(
+    readonly table: TableName,
+    readonly rowIndex: number,
+    readonly column: string,
+    detail: string,
+  ) {
+    super(`Table ${table}, row ${rowIndex}, column ${column}: ${detail}`);
+    this.name = "RowDoesNotFitError";
+  }
+}
+
+/** The row's id columns (song_id, position, ...), so a message names the row as a person looks for it. */
+function rowLabel(table: TableName, row: Row): string {
+  const ids = TABLES[table].filter((c) => c.name !== "playlist_id" && (c.name.endsWith("_id") || c.name.endsWith("position")));
+  return ids.map((c) => `${c.name} ${JSON.stringify(row[c.name])}`).join(", ");
+}
+
+function unknownKeys(columns: readonly ColumnDef[], row: Row): string[] {
+  const names = new Set(columns.map((c) => c.name));
+  return Object.keys(row).filter((k) => !names.has(k));
+}
+
 export function assertRowsFit(table: TableName, rows: readonly Row[]): readonly ColumnDef[] {
   const columns: readonly ColumnDef[] = TABLES[table];
-  rows.forEach((row, index) => {
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index];
     for (const column of columns) {
-      if (!fits(column, row[column.name])) {
-        throw new TypeError(
-          `Table ${table}, row ${index}, column ${column.name}: ${JSON.stringify(row[column.name])} is not a ${column.nullable ? "nullable " : ""}${column.type}.`,
-        );
+      const value = row[column.name];
+      // Missing is an error even for a nullable column: null is written, never implied.
+      if (value === undefined) throw new RowDoesNotFitError(table, index, column.name, `missing (${rowLabel(table, row)}); a row names every column, null where there is no value.`);
+      if (!fits(column, value)) {
+        const detail = `${JSON.stringify(value)} is not ${column.nullable ? "null or " : ""}${EXPECTED[column.type]}`;
+        throw new RowDoesNotFitError(table, index, column.name, `${detail} (${rowLabel(table, row)}).`);
       }
     }
-  });
+    // Every column is present, so a row with more keys than columns holds a stranger (a misspelt column).
+    if (Object.keys(row).length !== columns.length) {
+      const extra = unknownKeys(columns, row);
+      throw new RowDoesNotFitError(table, index, extra[0], `not a column of ${table} (its columns: ${columns.map((c) => c.name).join(", ")}).`);
+    }
+  }
   return columns;
+}
+
+/** The columns of every table, once its rows have passed assertRowsFit. */
+export type CheckedColumns = Record<TableName, readonly ColumnDef[]>;
+
+/** Checks every table's rows; throws RowDoesNotFitError at the first row that does not fit. */
+export function assertTablesFit(tables: { [T in TableName]: readonly Row[] }): CheckedColumns {
+  return Object.fromEntries(TABLE_NAMES.map((table) => [table, assertRowsFit(table, tables[table])])) as CheckedColumns;
 }

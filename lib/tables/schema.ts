@@ -1,7 +1,9 @@
 /**
- * The tables and their columns: one definition that drives the transform's row types, the
- * CSV header, the Parquet schema, the local DuckDB catalog and the SQL views. Every table is
- * also partitioned by `snapshot_date` (a folder, not a column in the files).
+ * The tables and their columns, defined once. From this definition come the transform's row
+ * types (RowOf), the row check before encoding, the CSV header, the Parquet schema, the Glue
+ * columns and the local DuckDB catalog. The SQL views in sql/views are written by hand against
+ * these names. Every table is also partitioned by PARTITION_COLUMN (a folder, not a column in
+ * the files).
  */
 export type ColumnType = "string" | "int32" | "int64" | "boolean" | "timestamp" | "string_list";
 
@@ -11,7 +13,10 @@ export interface ColumnDef {
   nullable: boolean;
 }
 
-const col = (name: string, type: ColumnType, nullable = false): ColumnDef => ({ name, type, nullable });
+/** Generic so each column keeps its literal name, type and nullability: the row types are derived from them. */
+function col<N extends string, T extends ColumnType, Nullable extends boolean = false>(name: N, type: T, nullable?: Nullable) {
+  return { name, type, nullable: (nullable ?? false) as Nullable };
+}
 
 export const TABLES = {
   playlists: [
@@ -76,5 +81,21 @@ export const PARTITION_COLUMN = "snapshot_date";
 
 /** A cell value: timestamps are Date (UTC), lists are string arrays, missing is null. */
 export type Cell = string | number | boolean | Date | string[] | null;
-export type Row = Record<string, Cell>;
-export type TableRows = Record<TableName, Row[]>;
+
+/** What a column of each type holds in a row. */
+interface CellOfType {
+  string: string;
+  int32: number;
+  int64: number;
+  boolean: boolean;
+  timestamp: Date;
+  string_list: string[];
+}
+type CellOf<C extends ColumnDef> = CellOfType[C["type"]] | (C["nullable"] extends true ? null : never);
+
+/** One row of a table: exactly its columns, each with its type, null only where the column is nullable. */
+export type RowOf<T extends TableName> = { [C in (typeof TABLES)[T][number] as C["name"]]: CellOf<C> };
+export type TableRows = { [T in TableName]: RowOf<T>[] };
+
+/** Any table's row as the encoders see it, after the row check (lib/formats/rowCheck.ts) matched it to its columns. */
+export type Row = Readonly<Record<string, Cell>>;

@@ -6,8 +6,9 @@
 import { z } from "zod";
 import { InvalidSnapshotError, type RawSnapshot } from "../snapshot/rawSnapshot";
 import { describeZodError, readEntry, type Album, type Artist, type SimplifiedAlbum, type SimplifiedArtist, type Track } from "../spotify/schemas";
-import type { Row, TableRows } from "../tables/schema";
+import type { RowOf, TableRows } from "../tables/schema";
 import { byId } from "../util/collections";
+import { parseAddedAt } from "./addedAt";
 
 /** "2021-03-05", "2021-03" or "2021" → 2021; "0000" (Spotify's unknown year) or junk → null. */
 export function releaseYear(releaseDate: string): number | null {
@@ -17,11 +18,11 @@ export function releaseYear(releaseDate: string): number | null {
   return year > 0 ? year : null;
 }
 
-function timestampOrNull(value: string | null | undefined, where: string): Date | null {
+function addedAtOrNull(value: string | null | undefined, extractedAt: string, where: string): Date | null {
   if (value === null || value === undefined || value === "") return null;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidSnapshotError(`raw snapshot does not validate at ${where}: "${value}" is not an ISO timestamp.`);
-  return new Date(ms);
+  const parsed = parseAddedAt(value, extractedAt);
+  if (typeof parsed === "string") throw new InvalidSnapshotError(`raw snapshot does not validate at ${where}: ${parsed}.`);
+  return parsed;
 }
 
 function readTrack(entry: RawSnapshot["entries"][number], index: number): Track | undefined {
@@ -54,7 +55,7 @@ const urlOf = (o: { external_urls?: { spotify?: string } }) => o.external_urls?.
  */
 export function snapshotToTables(snapshot: RawSnapshot): TableRows {
   const playlistId = snapshot.playlist_id;
-  const playlistTracks: Row[] = [];
+  const playlistTracks: RowOf<"playlist_tracks">[] = [];
   const songs = new Map<string, Track>();
 
   snapshot.entries.forEach((entry, index) => {
@@ -64,7 +65,7 @@ export function snapshotToTables(snapshot: RawSnapshot): TableRows {
       playlist_id: playlistId,
       position: index + 1,
       song_id: track.id,
-      added_at: timestampOrNull(entry.added_at, `entries[${index}].added_at`),
+      added_at: addedAtOrNull(entry.added_at, snapshot.extraction.finished_at, `entries[${index}].added_at`),
       // Editorial playlists send added_by.id "" (no user): that is unknown, not a user called "".
       added_by: entry.added_by?.id || null,
     });
@@ -93,7 +94,7 @@ export function snapshotToTables(snapshot: RawSnapshot): TableRows {
       },
     ],
     playlist_tracks: playlistTracks,
-    songs: sortedSongs.map((s) => ({
+    songs: sortedSongs.map((s): RowOf<"songs"> => ({
       playlist_id: playlistId,
       song_id: s.id,
       song_name: s.name,
@@ -107,9 +108,9 @@ export function snapshotToTables(snapshot: RawSnapshot): TableRows {
       song_url: urlOf(s),
     })),
     song_artists: sortedSongs.flatMap((s) =>
-      s.artists.map((a, i) => ({ playlist_id: playlistId, song_id: s.id, artist_id: a.id, artist_position: i + 1 })),
+      s.artists.map((a, i): RowOf<"song_artists"> => ({ playlist_id: playlistId, song_id: s.id, artist_id: a.id, artist_position: i + 1 })),
     ),
-    albums: [...albums.values()].sort(byId).map((a) => ({
+    albums: [...albums.values()].sort(byId).map((a): RowOf<"albums"> => ({
       playlist_id: playlistId,
       album_id: a.id,
       album_name: a.name,
@@ -120,7 +121,7 @@ export function snapshotToTables(snapshot: RawSnapshot): TableRows {
       total_tracks: a.total_tracks,
       album_url: urlOf(a),
     })),
-    artists: [...artists.values()].sort(byId).map((a) => {
+    artists: [...artists.values()].sort(byId).map((a): RowOf<"artists"> => {
       const full = a as Partial<Artist>;
       return {
         playlist_id: playlistId,

@@ -7,9 +7,10 @@
 import { parseRawSnapshotKey, rejectedKeys, RAW_SNAPSHOT_PREFIX, REJECTED_PREFIX, assertSnapshotDate } from "../lake/layout";
 import { InvalidSnapshotError, parseRawSnapshot, type RawSnapshot } from "../snapshot/rawSnapshot";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
-import type { TableName } from "../tables/schema";
+import type { TableName, TableRows } from "../tables/schema";
+import { assertTablesFit, RowDoesNotFitError, type CheckedColumns } from "../formats/rowCheck";
 import { rowCounts, snapshotToTables } from "./toTables";
-import { writeTables } from "./writeTables";
+import { writeCheckedTables } from "./writeTables";
 
 export type TransformOutcome =
   | { status: "transformed"; rawKey: string; snapshotDate: string; playlistId: string; keys: string[]; rows: Record<TableName, number> }
@@ -55,17 +56,21 @@ export async function transformRawObject(store: ObjectStore, rawKey: string, now
     return reject(store, rawKey, body, `"${rawKey}" is not a raw snapshot key: expected raw_data/snapshot_date=YYYY-MM-DD/playlist_id=<id>.json.`, now);
   }
   let snapshot: RawSnapshot;
-  let tables;
+  let tables: TableRows;
+  let columns: CheckedColumns;
   try {
     snapshot = parseRawSnapshot(body);
     const mismatch = whatDoesNotMatch(snapshot, ref);
     if (mismatch) return reject(store, rawKey, body, `key and content disagree: ${mismatch}`, now);
     tables = snapshotToTables(snapshot);
+    // The boundary: every value must fit its table's column type (int32, int64, ...) before anything is written.
+    columns = assertTablesFit(tables);
   } catch (err) {
     if (err instanceof InvalidSnapshotError) return reject(store, rawKey, body, err.message, now);
+    if (err instanceof RowDoesNotFitError) return reject(store, rawKey, body, `a value does not fit its table: ${err.message}`, now);
     throw err;
   }
-  const keys = await writeTables(store, tables, ref.snapshotDate, ref.playlistId);
+  const keys = await writeCheckedTables(store, columns, tables, ref.snapshotDate, ref.playlistId);
   return { status: "transformed", rawKey, snapshotDate: ref.snapshotDate, playlistId: ref.playlistId, keys, rows: rowCounts(tables) };
 }
 

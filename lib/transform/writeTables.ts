@@ -7,17 +7,18 @@ import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import { TABLE_NAMES, type ColumnDef, type Row, type TableRows } from "../tables/schema";
 import { encodeCheckedCsv } from "../formats/csv";
 import { encodeCheckedParquet } from "../formats/parquet";
-import { assertRowsFit } from "../formats/rowCheck";
+import { assertTablesFit, type CheckedColumns } from "../formats/rowCheck";
 
 const ENCODERS: Record<FileFormat, (columns: readonly ColumnDef[], rows: readonly Row[]) => Uint8Array> = {
   csv: encodeCheckedCsv,
   parquet: encodeCheckedParquet,
 };
 
-/** Returns the keys written: every format × every table, parquet first then csv, tables in schema order. */
-export async function writeTables(store: ObjectStore, tables: TableRows, snapshotDate: string, playlistId: string): Promise<string[]> {
-  // Each table is checked against its columns once, for both encoders.
-  const columns = Object.fromEntries(TABLE_NAMES.map((table) => [table, assertRowsFit(table, tables[table])]));
+/**
+ * Writes tables whose rows passed assertTablesFit (the columns it returned). Returns the keys
+ * written: every format × every table, parquet first then csv, tables in schema order.
+ */
+export async function writeCheckedTables(store: ObjectStore, columns: CheckedColumns, tables: TableRows, snapshotDate: string, playlistId: string): Promise<string[]> {
   // Encode everything before writing anything: an encoding error then leaves no partial set of files.
   const files = [...FILE_FORMATS]
     .sort((a, b) => (a === "parquet" ? -1 : b === "parquet" ? 1 : 0))
@@ -26,4 +27,9 @@ export async function writeTables(store: ObjectStore, tables: TableRows, snapsho
     );
   for (const { key, body } of files) await store.put(key, body, contentTypeFor(key));
   return files.map((f) => f.key);
+}
+
+/** Checks each table once for both encoders, then writes them (see writeCheckedTables). */
+export async function writeTables(store: ObjectStore, tables: TableRows, snapshotDate: string, playlistId: string): Promise<string[]> {
+  return writeCheckedTables(store, assertTablesFit(tables), tables, snapshotDate, playlistId);
 }
