@@ -14,42 +14,52 @@ export interface LandedSnapshot {
   playlistId: string;
 }
 
-export async function invokeExtractor(ctx: StepContext): Promise<LandedSnapshot> {
-  const { extractFunction, playlistId, region } = ctx.settings;
+/**
+ * Contract C4: an extraction that must stop before the function's time runs out saves what it
+ * fetched and fails with this error name, so that a new invocation resumes it.
+ */
+export const EXTRACTION_INCOMPLETE = "ExtractionIncompleteError";
+
+export async function invokeExtractor(ctx: StepContext, print: (line: string) => void = () => {}): Promise<LandedSnapshot> {
+  const { extractFunction, playlistId, region, extractAttempts } = ctx.settings;
   const payload = { playlist_id: playlistId };
   const waitedFor = [`Lambda Invoke ${extractFunction} (RequestResponse) with ${JSON.stringify(payload)}`];
   const lookAt = functionLogsHint(region, extractFunction, "the extract function", "extractFunctionName");
   const fail = (detail: string) => new StepFailure(detail, waitedFor, lookAt);
 
-  let out;
-  try {
-    out = await ctx.clients.lambda.send(
-      new InvokeCommand({ FunctionName: extractFunction, InvocationType: "RequestResponse", Payload: JSON.stringify(payload) }),
-    );
-  } catch (err) {
-    throw fail(`Lambda did not run the function: ${describeError(err)}.`);
+  for (let attempt = 1; ; attempt++) {
+    let out;
+    try {
+      out = await ctx.clients.lambda.send(
+        new InvokeCommand({ FunctionName: extractFunction, InvocationType: "RequestResponse", Payload: JSON.stringify(payload) }),
+      );
+    } catch (err) {
+      throw fail(`Lambda did not run the function: ${describeError(err)}.`);
+    }
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
+    // Lambda API reference, Invoke, response "X-Amz-Function-Error": present when the function
+    // failed; the status code is still 200 and the Payload holds the runtime's error document
+    // {"errorType", "errorMessage", "trace"} (Lambda Developer Guide, "AWS Lambda function errors
+    // in Node.js"). Unhandled errors (timeouts, out of memory) carry Lambda's own message.
+    if (!out.FunctionError) return readLanded(text, playlistId, fail);
+    const error = functionError(text);
+    if (error.type === EXTRACTION_INCOMPLETE && attempt < extractAttempts) {
+      print(`      invocation ${attempt} stopped early (${error.message}); invoking again to resume (${attempt + 1} of at most ${extractAttempts})`);
+      continue;
+    }
+    const bound = error.type === EXTRACTION_INCOMPLETE ? ` It was still incomplete after ${attempt} invocations (--extract-attempts).` : "";
+    throw fail(`the function failed (${out.FunctionError}): ${error.type ? `${error.type}: ` : ""}${error.message.replace(/\.?$/, ".")}${bound}`);
   }
-  const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
-  // Lambda API reference, Invoke, response "X-Amz-Function-Error": present when the function
-  // failed; the status code is still 200 and the Payload holds the runtime's error document
-  // {"errorType", "errorMessage", "trace"} (Lambda Developer Guide, "AWS Lambda function errors
-  // in Node.js"). Unhandled errors (timeouts, out of memory) carry Lambda's own message.
-  if (out.FunctionError) {
-    throw fail(`the function failed (${out.FunctionError}): ${functionErrorMessage(text)}`);
-  }
-  return readLanded(text, playlistId, fail);
 }
 
-function functionErrorMessage(text: string): string {
+function functionError(text: string): { type?: string; message: string } {
   try {
     const doc = JSON.parse(text) as { errorType?: unknown; errorMessage?: unknown };
-    if (typeof doc.errorMessage === "string") {
-      return typeof doc.errorType === "string" ? `${doc.errorType}: ${doc.errorMessage}` : doc.errorMessage;
-    }
+    if (typeof doc.errorMessage === "string") return { type: typeof doc.errorType === "string" ? doc.errorType : undefined, message: doc.errorMessage };
   } catch {
     // Not JSON: show the text as Lambda sent it.
   }
-  return text === "" ? "no error document in the response" : text.slice(0, 500);
+  return { message: text === "" ? "no error document in the response" : text.slice(0, 500) };
 }
 
 function readLanded(text: string, playlistId: string, fail: (detail: string) => StepFailure): LandedSnapshot {

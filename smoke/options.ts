@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { normalizePlaylistId } from "../lib/lake/layout";
-import { DEFAULT_WAIT_S, type SmokeSettings, type SmokeWaits } from "./settings";
+import { DEFAULT_EXTRACT_ATTEMPTS, DEFAULT_WAIT_S, type SmokeSettings, type SmokeWaits } from "./settings";
 import { regionFromConsoleUrl, type StackOutputs } from "./stackOutputs";
 import { SmokeUsageError } from "./usageError";
 
@@ -22,6 +22,7 @@ const STRING_FLAGS = [
   "wait-partition",
   "wait-query",
   "poll",
+  "extract-attempts",
 ] as const;
 
 export type Flags = Partial<Record<(typeof STRING_FLAGS)[number], string>> & { help?: boolean };
@@ -42,12 +43,13 @@ Flags (each overrides the stack output in brackets):
   --region REGION            [region of athenaConsoleUrl, else the SDK's region]
   --transform-function NAME  [transformFunctionName]  only named in hints
   --views-function NAME      [viewsFunctionName]      only named in hints
-Bounds, in seconds:
-  --wait-raw S        raw snapshot in S3 after the invocation (default ${DEFAULT_WAIT_S.raw})
-  --wait-tables S     the transform's Parquet files (default ${DEFAULT_WAIT_S.tables})
-  --wait-partition S  the partition in the Glue catalog (default ${DEFAULT_WAIT_S.partition})
-  --wait-query S      the Athena query, retried while the view is not yet published (default ${DEFAULT_WAIT_S.query})
-  --poll S            time between two looks (default ${DEFAULT_WAIT_S.poll})
+Bounds (the waits in seconds):
+  --extract-attempts N  invocations while the extractor stops early to resume (default ${DEFAULT_EXTRACT_ATTEMPTS})
+  --wait-raw S          the raw snapshot in S3 after the invocation (default ${DEFAULT_WAIT_S.raw})
+  --wait-tables S       the transform's Parquet files (default ${DEFAULT_WAIT_S.tables})
+  --wait-partition S    the partition in the Glue catalog (default ${DEFAULT_WAIT_S.partition})
+  --wait-query S        the Athena query, asked again while the view is not published (default ${DEFAULT_WAIT_S.query})
+  --poll S              time between two looks (default ${DEFAULT_WAIT_S.poll})
 Exit status: 0 passed, 1 a step failed, 2 bad flags or outputs.`;
 
 export function parseFlags(argv: string[]): Flags {
@@ -75,6 +77,14 @@ export function flagsAreComplete(flags: Flags): boolean {
 /** The region the flags or the outputs give, before asking the SDK's own chain. */
 export function regionFromInputs(flags: Flags, outputs: StackOutputs): string | undefined {
   return flags.region || regionFromConsoleUrl(outputs.athenaConsoleUrl);
+}
+
+function attempts(flags: Flags): number {
+  const raw = flags["extract-attempts"];
+  if (raw === undefined) return DEFAULT_EXTRACT_ATTEMPTS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new SmokeUsageError(`--extract-attempts ${JSON.stringify(raw)} is not a whole number of at least 1.`);
+  return n;
 }
 
 function waitMs(flags: Flags, flag: "wait-raw" | "wait-tables" | "wait-partition" | "wait-query" | "poll", fallbackS: number): number {
@@ -127,6 +137,7 @@ export function buildSettings(flags: Flags, outputs: StackOutputs, sdkRegion: st
     database,
     workgroup,
     playlistId,
+    extractAttempts: attempts(flags),
     waits,
   };
 }

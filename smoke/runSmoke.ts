@@ -44,7 +44,7 @@ export async function runSmoke(ctx: StepContext, print: (line: string) => void):
 
   const landed = await step(
     `Invoke ${settings.extractFunction} for playlist ${settings.playlistId}`,
-    () => invokeExtractor(ctx),
+    () => invokeExtractor(ctx, print),
     (l) => `raw snapshot ${l.key}`,
   );
   const raw: ObjectSeen = await step(

@@ -22,6 +22,7 @@ export interface SmokeWaits {
 
 /** Defaults of the bounds, in seconds (the flags take seconds too). */
 export const DEFAULT_WAIT_S = { raw: 60, tables: 300, partition: 900, query: 300, poll: 5 } as const;
+export const DEFAULT_EXTRACT_ATTEMPTS = 5;
 
 export interface SmokeSettings {
   region: string;
@@ -35,6 +36,8 @@ export interface SmokeSettings {
   database: string;
   workgroup: string;
   playlistId: string;
+  /** Invocations of the extractor while it reports ExtractionIncompleteError (contract C4). */
+  extractAttempts: number;
   waits: SmokeWaits;
 }
 

@@ -114,7 +114,7 @@ describe("smoke check (mocked AWS, fake clock)", () => {
         Payload: payload({ errorMessage: "2026-11-26T06:15:00.000Z 1b2c Task timed out after 900.00 seconds" }),
       });
       const f = await failure(runSmoke(context(stack), print));
-      expect(f.failure.detail).to.equal("the function failed (Unhandled): 2026-11-26T06:15:00.000Z 1b2c Task timed out after 900.00 seconds");
+      expect(f.failure.detail).to.equal("the function failed (Unhandled): 2026-11-26T06:15:00.000Z 1b2c Task timed out after 900.00 seconds.");
     });
 
     it("names the SDK error when Lambda refuses the call", async () => {
@@ -122,6 +122,28 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       const f = await failure(runSmoke(context(stack), print));
       expect(f.step).to.equal(1);
       expect(f.failure.detail).to.equal("Lambda did not run the function: ResourceNotFoundException: Function not found: arn:aws:lambda:eu-west-1:1:function:extract-fn-abc.");
+    });
+
+    it("invokes again while the extractor stops early with ExtractionIncompleteError (contract C4), then goes on", async () => {
+      healthyStack(stack);
+      stack.mocks.lambda
+        .on(InvokeCommand)
+        .resolvesOnce({ StatusCode: 200, FunctionError: "Unhandled", Payload: payload({ errorType: "ExtractionIncompleteError", errorMessage: "saved 400 of 900 entries" }) })
+        .resolves({ StatusCode: 200, Payload: payload({ key: RAW_KEY, snapshotDate: DATE }) });
+      const result = await runSmoke(context(stack), print);
+      expect(result.count).to.equal(42);
+      expect(stack.mocks.lambda.commandCalls(InvokeCommand)).to.have.length(2);
+      expect(lines).to.include("      invocation 1 stopped early (saved 400 of 900 entries); invoking again to resume (2 of at most 3)");
+    });
+
+    it("fails when the extraction is still incomplete after its bound of invocations", async () => {
+      stack.mocks.lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: payload({ errorType: "ExtractionIncompleteError", errorMessage: "saved 400 of 900 entries" }) });
+      const f = await failure(runSmoke(context(stack), print));
+      expect(f.step).to.equal(1);
+      expect(stack.mocks.lambda.commandCalls(InvokeCommand)).to.have.length(3);
+      expect(f.failure.detail).to.equal(
+        "the function failed (Unhandled): ExtractionIncompleteError: saved 400 of 900 entries. It was still incomplete after 3 invocations (--extract-attempts).",
+      );
     });
 
     it("fails when the answer lacks the contract's key, or names another playlist's snapshot", async () => {

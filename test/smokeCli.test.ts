@@ -155,6 +155,10 @@ describe("npm run smoke (the command)", () => {
     expect(r.code).to.equal(EXIT.usage);
     expect(r.err[0]).to.equal('--wait-tables "ten" is not a positive number of seconds.');
 
+    r = await run(["--extract-attempts", "0"], JSON.stringify(STACK_OUTPUTS));
+    expect(r.code).to.equal(EXIT.usage);
+    expect(r.err[0]).to.equal('--extract-attempts "0" is not a whole number of at least 1.');
+
     r = await run(["--lake", "x"], JSON.stringify(STACK_OUTPUTS));
     expect(r.code).to.equal(EXIT.usage);
     expect(r.err[0]).to.match(/Unknown option '--lake'.*npm run smoke -- --help/);
@@ -174,6 +178,6 @@ describe("npm run smoke (the command)", () => {
     const r = await run(["--help"], undefined);
     expect(r.code).to.equal(EXIT.passed);
     expect(r.out[0]).to.include("pulumi stack output --json | npm run smoke");
-    expect(r.out[0]).to.include(`--wait-partition S  the partition in the Glue catalog (default ${DEFAULT_WAIT_S.partition})`);
+    expect(r.out[0]).to.include(`--wait-partition S    the partition in the Glue catalog (default ${DEFAULT_WAIT_S.partition})`);
   });
 });

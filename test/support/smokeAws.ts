@@ -38,6 +38,7 @@ export function settings(overrides: Partial<SmokeSettings> = {}): SmokeSettings 
     database: "spotify_pipeline_dev",
     workgroup: "spotify-wg",
     playlistId: PLAYLIST,
+    extractAttempts: 3,
     waits: { rawMs: 30_000, tablesMs: 120_000, partitionMs: 600_000, queryMs: 60_000, pollMs: 5_000 },
     ...overrides,
   };
