@@ -45,16 +45,17 @@ describe("encodeCsv", () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("writes a header and RFC 4180 quoting that a CSV parser reads back exactly", async () => {
+  it("writes a header and RFC 4180 quoting that a CSV parser reads back, line breaks as U+2028 (Athena reads no line break)", async () => {
     const bytes = encodeCsv("artists", tricky);
     const text = Buffer.from(bytes).toString("utf8");
     expect(text.split("\n")[0]).to.equal(TABLES.artists.map((c) => c.name).join(","));
     expect(text).to.include('"Tyler, the ""Creator"""');
-    expect(text).to.include('"Line one\nline two\r\nthree"');
+    expect(text).to.include("Line one\u2028line two\u2028three");
+    expect(text.split("\n")).to.have.length(tricky.length + 2);
     const file = path.join(dir, "artists.csv");
     writeFileSync(file, bytes);
     const records = await readCsvAsText(file);
-    expect(records.map((r) => r.artist_name)).to.deep.equal(tricky.map((r) => r.artist_name));
+    expect(records.map((r) => r.artist_name)).to.deep.equal(tricky.map((r) => (r.artist_name as string).replace(/\r\n|\n/g, "\u2028")));
     expect(records.map((r) => r.genres)).to.deep.equal(['["hip hop","rap, west coast"]', "[]", null]);
     expect(records.map((r) => r.followers)).to.deep.equal(["9007199254740991", null, "12"]);
     expect(records.map((r) => r.artist_url)).to.deep.equal(["https://open.spotify.com/artist/a1", null, ""]);
@@ -71,14 +72,19 @@ describe("encodeCsv", () => {
     expect(text.trimEnd().split("\n").pop()).to.equal('p1,a3,米津玄師 · Беларусь · ñandú 🎶,,12,50,""');
   });
 
-  it("writes booleans as true/false and timestamps as UTC 'YYYY-MM-DD HH:MM:SS.mmm'", () => {
+  it("doubles a backslash and quotes its field (OpenCSVSerDe's escape character)", () => {
+    const rows: Row[] = [{ playlist_id: "p", playlist_name: "¯\\_(ツ)_/¯", owner_id: "\\o", spotify_snapshot_id: 'a\\"b', total_items: 1 }];
+    expect(Buffer.from(encodeCsv("playlists", rows)).toString().split("\n")[1]).to.equal('p,"¯\\\\_(ツ)_/¯","\\\\o","a\\\\""b",1');
+  });
+
+  it("writes booleans as true/false and timestamps as UTC epoch milliseconds", () => {
     const songs: Row[] = [
       { playlist_id: "p", song_id: "s", song_name: "n", duration_ms: 1, explicit: true, popularity: null, isrc: null, disc_number: 1, track_number: 2, album_id: "al", song_url: null },
     ];
     expect(Buffer.from(encodeCsv("songs", songs)).toString().split("\n")[1]).to.equal("p,s,n,1,true,,,1,2,al,");
     const tracks = [entry(1, new Date("2024-02-29T23:05:09.007Z")), entry(3, null)];
     expect(Buffer.from(encodeCsv("playlist_tracks", tracks)).toString()).to.equal(
-      "playlist_id,position,song_id,added_at,added_by\np1,1,s1,2024-02-29 23:05:09.007,\np1,3,s3,,\n",
+      "playlist_id,position,song_id,added_at,added_by\np1,1,s1,1709247909007,\np1,3,s3,,\n",
     );
   });
 

@@ -8,6 +8,7 @@ import { LocalStore } from "../lib/storage/localStore";
 import { TABLE_NAMES, TABLES } from "../lib/tables/schema";
 import { transformAll } from "../lib/transform/transformObject";
 import { runQueryCli } from "../cli/query";
+import { asReadFromCsv } from "./support/csvAsAthena";
 import { editTrack, recordedEntries, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
 
 function captureIo() {
@@ -94,23 +95,24 @@ describe("openLake (DuckDB as Athena)", () => {
     });
 
     for (const table of TABLE_NAMES) {
-      it(`reads the same ${table} rows from Parquet and from CSV`, async () => {
-        const columns = [...TABLES[table].map((c) => c.name), "snapshot_date"];
-        // CSV keeps lists as JSON text (see lib/formats/csv.ts): parse it back to compare.
-        const select = (format: "parquet" | "csv") =>
-          columns.map((c) => (c === "genres" && format === "csv" ? `CAST(CAST(genres AS JSON) AS VARCHAR[]) AS genres` : `"${c}"`)).join(", ");
-        const sql = (format: "parquet" | "csv") => `SELECT ${select(format)} FROM ${catalogTableName(format, table)} ORDER BY ALL`;
-        const parquet = await db.query(sql("parquet"));
+      it(`reads the same ${table} rows from Parquet and from CSV, as far as Athena's CSV reader can`, async () => {
+        const sql = (format: "parquet" | "csv") => `SELECT * FROM ${catalogTableName(format, table)}`;
+        const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
+        // The Parquet values as csv_ tables return them (lists as JSON text, no NULL string, no line break).
+        const parquet = (await db.query(sql("parquet"))).map((row) => ({
+          ...Object.fromEntries(TABLES[table].map((c) => [c.name, asReadFromCsv(c.type, row[c.name])])),
+          snapshot_date: row.snapshot_date,
+        }));
         const csv = await db.query(sql("csv"));
         expect(parquet.length).to.be.greaterThan(0);
-        expect(csv).to.deep.equal(parquet);
+        expect(sorted(csv)).to.deep.equal(sorted(parquet));
       });
     }
 
     it("keeps quoted, multi-line and non-Latin names, null popularity and followers, and genre lists", async () => {
       const song = await db.query(`SELECT song_name, popularity FROM csv_songs WHERE playlist_id = '${TO_FIND_ID}' ORDER BY song_name`);
       // The edited entry comes first, so its version of the (twice-listed) song is the one kept.
-      expect(song).to.deep.equal([{ song_name: 'All I Need, "Live"\nat Ahoy – 東京 · Беларусь', popularity: null }]);
+      expect(song).to.deep.equal([{ song_name: 'All I Need, "Live"\u2028at Ahoy – 東京 · Беларусь', popularity: null }]);
       const artists = await db.query(`SELECT artist_name, genres, followers, popularity FROM artists WHERE playlist_id = '${TO_FIND_ID}' ORDER BY artist_name`);
       expect(artists).to.deep.equal([
         { artist_name: "Andreya Triana", genres: [], followers: null, popularity: null },

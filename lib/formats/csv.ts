@@ -1,28 +1,40 @@
 /**
- * CSV encoding of a table, for tools that want text. One encoding, documented here and in
- * the README, that Athena (Glue's CSV classifier, OpenCSVSerDe) and DuckDB both read:
+ * CSV encoding of a table, for tools that want text: the dialect Athena's OpenCSVSerDe reads back
+ * as the values written (lib/tables/glueSchema.ts; README "CSV tables in Athena"), which DuckDB and
+ * spreadsheets read too.
  * - a header row with the column names of lib/tables/schema.ts, in order;
- * - RFC 4180 quoting by csv-stringify (fields with a comma, quote or line break are quoted,
- *   quotes doubled), UTF-8 without BOM, "\n" between records;
+ * - RFC 4180 quoting by csv-stringify (fields with a comma, quote or backslash are quoted, quotes
+ *   doubled), UTF-8 without BOM, "\n" after every record;
+ * - a backslash is doubled and its field quoted: OpenCSVSerDe's escape character is always there
+ *   (csvDialect.ts) and drops a lone backslash;
+ * - a line break inside a value (CRLF, LF or CR) becomes U+2028 LINE SEPARATOR: Athena ends a
+ *   record at every line break, before any quote is seen (the one value Athena cannot read back
+ *   exactly; the Parquet tables keep it);
  * - booleans `true` / `false`; integers in decimal;
- * - timestamps `YYYY-MM-DD HH:MM:SS.mmm` in UTC (Athena's timestamp text format);
+ * - timestamps as UTC epoch milliseconds (`1709247909007`), the only TIMESTAMP text OpenCSVSerDe
+ *   reads ("Open CSV SerDe for processing CSV", considerations for non-string data);
  * - lists (artists.genres) as JSON array text, e.g. `["pop","dance pop"]`: read them with
  *   `CAST(json_parse(genres) AS ARRAY(VARCHAR))` on Athena, `CAST(genres AS JSON)::VARCHAR[]` on DuckDB;
- * - null as an empty field; an empty string as `""`, so the two stay distinct.
- * Note: Athena's OpenCSVSerDe does not read line breaks inside a quoted field; the Parquet
- * tables (what the views read) have no such limit.
+ * - null as an empty field; an empty string as `""`, so the two stay distinct in the file (Athena
+ *   reads both as '' in a string column, and an empty number or timestamp as NULL).
  */
 import { stringify, type Options } from "csv-stringify/sync";
 import type { Cell, ColumnDef, Row, TableName } from "../tables/schema";
+import { CSV_ESCAPE, CSV_LINE_BREAK_STANDIN, CSV_QUOTE, CSV_RECORD_DELIMITER, CSV_SEPARATOR } from "./csvDialect";
 import { assertRowsFit } from "./rowCheck";
 
-const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-
+/** A timestamp as OpenCSVSerDe reads one: milliseconds since 1970-01-01T00:00:00Z, in decimal. */
 export function formatCsvTimestamp(d: Date): string {
-  return (
-    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
-  );
+  return String(d.getTime());
+}
+
+const NEEDS_CHANGE = /[\\\r\n]/;
+const LINE_BREAKS = /\r\n|\r|\n/g;
+
+/** Text as the dialect writes it: line breaks to the stand-in, backslashes doubled (csvDialect.ts). */
+export function csvText(value: string): string {
+  if (!NEEDS_CHANGE.test(value)) return value;
+  return value.replace(LINE_BREAKS, CSV_LINE_BREAK_STANDIN).replaceAll(CSV_ESCAPE, CSV_ESCAPE + CSV_ESCAPE);
 }
 
 function csvCell(column: ColumnDef, value: Cell | undefined): string | null {
@@ -31,24 +43,29 @@ function csvCell(column: ColumnDef, value: Cell | undefined): string | null {
     case "timestamp":
       return formatCsvTimestamp(value as Date);
     case "string_list":
-      return JSON.stringify(value);
+      return csvText(JSON.stringify(value));
     case "boolean":
       return value ? "true" : "false";
+    case "string":
+      return csvText(value as string);
     default:
       return String(value);
   }
 }
 
-/** csv-stringify options for a table: "\n" after every record, an empty string quoted. */
+/** csv-stringify options for a table: "\n" after every record, an empty string and any backslash quoted. */
 function stringifyOptions(columns: readonly ColumnDef[]): Options {
   return {
     columns: columns.map((c) => c.name),
-    record_delimiter: "unix",
+    delimiter: CSV_SEPARATOR,
+    quote: CSV_QUOTE,
+    record_delimiter: CSV_RECORD_DELIMITER,
     cast: {
-      // Quote only an empty string, so it stays distinct from null (an unquoted empty field).
-      // A cast, not quoted_match: a regex run on every field cost ~15 % of the CSV time, and
-      // quoted_empty alone would quote null fields too.
-      string: (value) => (value === "" ? { value, quoted_empty: true } : value),
+      // Quote an empty string, so it stays distinct from null (an unquoted empty field), and a
+      // field with a (doubled) backslash: OpenCSVSerDe drops an escape character that starts an
+      // unquoted field. A cast, not quoted_match: a regex run on every field cost ~15 % of the CSV
+      // time, and quoted_empty alone would quote null fields too.
+      string: (value) => (value === "" ? { value, quoted_empty: true } : value.includes(CSV_ESCAPE) ? { value, quoted: true } : value),
     },
   };
 }
@@ -75,7 +92,7 @@ export function encodeCheckedCsv(columns: readonly ColumnDef[], rows: readonly R
     }
     const text = stringify(records, { ...options, header: start === 0 });
     // csv-stringify writes nothing at all for zero records; keep the header so the file still describes the table.
-    parts.push(Buffer.from(text === "" && start === 0 ? `${columns.map((c) => c.name).join(",")}\n` : text, "utf8"));
+    parts.push(Buffer.from(text === "" && start === 0 ? `${columns.map((c) => c.name).join(CSV_SEPARATOR)}${CSV_RECORD_DELIMITER}` : text, "utf8"));
   }
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }

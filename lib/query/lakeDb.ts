@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { CSV_ESCAPE, CSV_QUOTE, CSV_SEPARATOR } from "../formats/csvDialect";
 import { allTableRoots, catalogTableName, type FileFormat } from "../lake/layout";
 import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "../tables/schema";
 import { loadViews } from "./sqlFiles";
@@ -70,6 +71,32 @@ function hasPartitionFiles(root: string, format: FileFormat): boolean {
   });
 }
 
+/**
+ * One CSV column as Athena reads it through OpenCSVSerDe (lib/tables/glueSchema.ts), from the
+ * field's text (`field` is NULL only for an unquoted empty field):
+ * - strings: the escape character before any character stands for that character (the writer
+ *   doubles backslashes), and an empty field is '' (OpenCSVSerDe has no null marker);
+ * - numbers, booleans: the text converted, NULL when it does not convert (`use.null.for.invalid.data`);
+ * - timestamps: epoch milliseconds, the one text OpenCSVSerDe reads as TIMESTAMP.
+ * test/athenaCsv.test.ts holds this equal to the SerDe model in test/support/openCsvSerde.ts.
+ */
+function athenaCsvColumn(field: string, type: ColumnType): string {
+  switch (type) {
+    case "string":
+    case "string_list": {
+      const text = `coalesce(${field}, '')`;
+      return `CASE WHEN contains(${text}, ${sqlString(CSV_ESCAPE)}) THEN regexp_replace(${text}, ${sqlString(`\\${CSV_ESCAPE}(.)`)}, '\\1', 'gs') ELSE ${text} END`;
+    }
+    case "int32":
+    case "int64":
+      return `TRY_CAST(${field} AS ${duckType(type, "csv")})`;
+    case "boolean":
+      return `CASE lower(${field}) WHEN 'true' THEN true WHEN 'false' THEN false END`;
+    case "timestamp":
+      return `CASE WHEN regexp_full_match(${field}, '-?[0-9]+') THEN epoch_ms(TRY_CAST(${field} AS BIGINT)) END`;
+  }
+}
+
 function relationSql(lakeDir: string, format: FileFormat, table: TableName, root: string): string {
   const columns = TABLES[table];
   const name = ident(catalogTableName(format, table));
@@ -81,13 +108,16 @@ function relationSql(lakeDir: string, format: FileFormat, table: TableName, root
   }
   const glob = sqlString(path.join(dir, `${PARTITION_COLUMN}=*`, `*.${format}`));
   const hive = `hive_partitioning = true, hive_types = {'${PARTITION_COLUMN}': 'VARCHAR'}`;
+  if (format === "parquet") {
+    const cols = columns.map((c) => `CAST(${ident(c.name)} AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
+    return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${ident(PARTITION_COLUMN)} FROM read_parquet(${glob}, ${hive}, union_by_name = true)`;
+  }
+  // Every field as text with RFC 4180 quoting (what the writer emits), then typed as Athena types it.
   const source =
-    format === "parquet"
-      ? `read_parquet(${glob}, ${hive}, union_by_name = true)`
-      : `read_csv(${glob}, ${hive}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-        `allow_quoted_nulls = false, timestampformat = '%Y-%m-%d %H:%M:%S.%g', ` +
-        `columns = {${columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type, format))}`).join(", ")}})`;
-  const cols = columns.map((c) => `CAST(${ident(c.name)} AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
+    `read_csv(${glob}, ${hive}, header = true, auto_detect = false, delim = ${sqlString(CSV_SEPARATOR)}, ` +
+    `quote = ${sqlString(CSV_QUOTE)}, escape = ${sqlString(CSV_QUOTE)}, allow_quoted_nulls = false, ` +
+    `columns = {${columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(", ")}})`;
+  const cols = columns.map((c) => `${athenaCsvColumn(ident(c.name), c.type)} AS ${ident(c.name)}`);
   return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${ident(PARTITION_COLUMN)} FROM ${source}`;
 }
 

@@ -6,8 +6,22 @@
  * Parquet: Hive's Parquet input/output formats and ParquetHiveSerDe, with the Hive types of the
  * Parquet physical/logical types lib/formats/parquet.ts writes (Athena guide, "Parquet SerDe";
  * "Data types in Amazon Athena").
- * CSV: see csvStorage below and the README section "CSV tables in Athena".
+ * CSV: OpenCSVSerDe, the one Athena SerDe that unquotes (LazySimpleSerDe splits a quoted comma and
+ * the JSON list text into extra columns: Athena guide, "LazySimpleSerDe for CSV, TSV, and custom-
+ * delimited files"). Its documented rules, and how lib/formats/csv.ts writes for them (Athena guide,
+ * "Open CSV SerDe for processing CSV", https://docs.aws.amazon.com/athena/latest/ug/csv-serde.html):
+ * - "Recognizes BOOLEAN, BIGINT, INT, and DOUBLE data types": int32 -> int, int64 -> bigint, boolean;
+ * - an empty field in a numeric column fails with HIVE_BAD_DATA unless the table property
+ *   `use.null.for.invalid.data` is true ("Using NULL for invalid data"): set, so a null number (an
+ *   empty field) reads as NULL. The writer never writes anything else a number column could refuse;
+ * - TIMESTAMP only "in the UNIX numeric format in milliseconds": the writer writes epoch millis;
+ * - every present field of a string column is a string: an empty field reads as '' (there is no
+ *   null marker: trinodb/trino CsvDeserializer, "bug for bug compatible with OpenCSVSerde");
+ * - "does not support embedded line breaks": the writer replaces them (lib/formats/csvDialect.ts).
+ * The README section "CSV tables in Athena" tells the whole story; test/support/openCsvSerde.ts
+ * models the SerDe and test/athenaCsv.test.ts feeds it the writer's real output.
  */
+import { CSV_ESCAPE, CSV_QUOTE, CSV_SEPARATOR } from "../formats/csvDialect";
 import type { FileFormat } from "../lake/layout";
 import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "./schema";
 
@@ -60,9 +74,10 @@ function csvHiveType(type: ColumnType): string {
       return "bigint";
     case "boolean":
       return "boolean";
+    // Epoch milliseconds in the file, the one TIMESTAMP text OpenCSVSerDe reads.
     case "timestamp":
       return "timestamp";
-    // JSON array text in the file.
+    // JSON array text in the file: CAST(json_parse(genres) AS ARRAY(VARCHAR)) in a query.
     case "string_list":
       return "string";
   }
@@ -85,7 +100,7 @@ const CSV_STORAGE: GlueStorage = {
   inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
   outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
   serializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
-  serdeParameters: { separatorChar: ",", quoteChar: '"', escapeChar: "\\" },
+  serdeParameters: { separatorChar: CSV_SEPARATOR, quoteChar: CSV_QUOTE, escapeChar: CSV_ESCAPE },
 };
 
 export function glueStorage(format: FileFormat): GlueStorage {
@@ -93,8 +108,11 @@ export function glueStorage(format: FileFormat): GlueStorage {
   return { ...storage, serdeParameters: { ...storage.serdeParameters } };
 }
 
-/** Table parameters: the classification Glue and Athena show, and the CSV header row to skip. */
+/**
+ * Table parameters: the classification Glue and Athena show; for CSV the header row to skip and
+ * NULL for an empty number or timestamp field (see the CSV notes at the top).
+ */
 export function glueTableParameters(format: FileFormat): Record<string, string> {
   if (format === "parquet") return { classification: "parquet", EXTERNAL: "TRUE", "parquet.compression": "SNAPPY" };
-  return { classification: "csv", EXTERNAL: "TRUE", "skip.header.line.count": "1" };
+  return { classification: "csv", EXTERNAL: "TRUE", "skip.header.line.count": "1", "use.null.for.invalid.data": "true" };
 }
