@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { Album, Artist, Playlist, PlaylistEntry, describeZodError } from "../spotify/schemas";
+import { fastCheck } from "../util/fastCheck";
 
 export const RAW_SNAPSHOT_FORMAT = "spotify-pipeline/raw-snapshot@1";
 
@@ -73,6 +74,8 @@ export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
   if (typeof json !== "object" || json === null || (json as { format?: unknown }).format !== RAW_SNAPSHOT_FORMAT) {
     throw new InvalidSnapshotError(`not a raw snapshot: expected "format": "${RAW_SNAPSHOT_FORMAT}"; only files written by the extractor belong under raw_data/snapshot_date=.../.`);
   }
+  // The fast checks answer for valid documents; zod runs only to name what is wrong.
+  if (isFrame(json) && ELEMENT_CHECKS.every(([key, check]) => everyElement((json as Record<string, unknown>)[key], check))) return json as RawSnapshot;
   const frame = RawSnapshotFrame.safeParse(json);
   const frameIssue = frame.success ? undefined : frame.error.issues[0];
   // zod reports issues in the schema's key order; keep that order across the two passes so
@@ -101,6 +104,15 @@ const ELEMENT_SCHEMAS = [
   ["artists", Artist],
   ["albums", Album],
 ] as const;
+
+const isFrame = fastCheck(RawSnapshotFrame);
+const ELEMENT_CHECKS = ELEMENT_SCHEMAS.map(([key, schema]) => [key, fastCheck(schema)] as const);
+
+function everyElement(elements: unknown, check: (v: unknown) => boolean): boolean {
+  const list = elements as unknown[];
+  for (let i = 0; i < list.length; i++) if (!check(list[i])) return false;
+  return true;
+}
 
 /** The first issue of an element of entries, artists or albums, in key order, if it comes before `beforeRank`. */
 function firstElementIssue(doc: Record<string, unknown>, beforeRank: number): z.core.$ZodIssue | undefined {
