@@ -31,9 +31,19 @@ describe("Glue schema from lib/tables", () => {
     expect(glueTableParameters("parquet").classification).to.equal("parquet");
   });
 
-  it("reads CSV as text files whose header line is skipped", () => {
-    expect(glueStorage("csv").inputFormat).to.equal("org.apache.hadoop.mapred.TextInputFormat");
-    expect(glueTableParameters("csv")).to.include({ classification: "csv", "skip.header.line.count": "1" });
+  it("reads CSV with OpenCSVSerDe in the writer's dialect, header skipped, an empty number or timestamp as NULL", () => {
+    const storage = glueStorage("csv");
+    expect(storage.inputFormat).to.equal("org.apache.hadoop.mapred.TextInputFormat");
+    expect(storage.outputFormat).to.equal("org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat");
+    expect(storage.serializationLibrary).to.equal("org.apache.hadoop.hive.serde2.OpenCSVSerde");
+    expect(storage.serdeParameters).to.deep.equal({ separatorChar: ",", quoteChar: '"', escapeChar: "\\" });
+    expect(glueTableParameters("csv")).to.include({ classification: "csv", "skip.header.line.count": "1", "use.null.for.invalid.data": "true" });
+  });
+
+  it("types CSV columns as OpenCSVSerDe converts them: numbers, booleans, epoch-millisecond timestamps; lists as JSON text", () => {
+    expect(glueColumns("csv", "artists").map((c) => c.type)).to.deep.equal(["string", "string", "string", "string", "bigint", "int", "string"]);
+    expect(glueColumns("csv", "playlist_tracks").map((c) => c.type)).to.deep.equal(["string", "int", "string", "timestamp", "string"]);
+    expect(glueColumns("csv", "songs").find((c) => c.name === "explicit")?.type).to.equal("boolean");
   });
 
   it("hands out copies: a caller cannot change another's storage", () => {

@@ -6,9 +6,9 @@
  * Parquet: Hive's Parquet input/output formats and ParquetHiveSerDe, with the Hive types of the
  * Parquet physical/logical types lib/formats/parquet.ts writes (Athena guide, "Parquet SerDe";
  * "Data types in Amazon Athena").
- * CSV: OpenCSVSerDe, the one Athena SerDe that unquotes (LazySimpleSerDe splits a quoted comma and
- * the JSON list text into extra columns: Athena guide, "LazySimpleSerDe for CSV, TSV, and custom-
- * delimited files"). Its documented rules, and how lib/formats/csv.ts writes for them (Athena guide,
+ * CSV: OpenCSVSerDe, the one Athena CSV SerDe that unquotes (LazySimpleSerDe has no quote character,
+ * so a quoted comma and the JSON list text would split into extra columns; Athena guide, "CSV SerDe
+ * libraries": data "enclosed in double quotes" goes to OpenCSVSerDe). Its documented rules, and how lib/formats/csv.ts writes for them (Athena guide,
  * "Open CSV SerDe for processing CSV", https://docs.aws.amazon.com/athena/latest/ug/csv-serde.html):
  * - "Recognizes BOOLEAN, BIGINT, INT, and DOUBLE data types": int32 -> int, int64 -> bigint, boolean;
  * - an empty field in a numeric column fails with HIVE_BAD_DATA unless the table property
