@@ -82,7 +82,12 @@ async function pollQuery(ctx: StepContext, id: string, deadline: number): Promis
  * "UndocumentedAthena.md", "When the Row resultset contains Header").
  */
 async function readCount(ctx: StepContext, id: string, waited: string[]): Promise<number> {
-  const out = await ctx.clients.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id }));
+  let out;
+  try {
+    out = await ctx.clients.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id }));
+  } catch (err) {
+    throw new StepFailure(`the query succeeded but Athena refused its results: ${describeError(err)}.`, waited, lookAt(ctx, id));
+  }
   const rows = out.ResultSet?.Rows ?? [];
   const value = rows[rows.length - 1]?.Data?.[0]?.VarCharValue;
   const count = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;

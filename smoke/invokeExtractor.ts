@@ -34,7 +34,8 @@ export async function invokeExtractor(ctx: StepContext, print: (line: string) =>
         new InvokeCommand({ FunctionName: extractFunction, InvocationType: "RequestResponse", Payload: JSON.stringify(payload) }),
       );
     } catch (err) {
-      throw fail(`Lambda did not run the function: ${describeError(err)}.`);
+      const credentials = (err as { name?: string }).name === "CredentialsProviderError" ? " Set AWS credentials first (AWS_PROFILE, `aws sso login`, or the AWS_* variables)." : "";
+      throw fail(`Lambda did not run the function: ${describeError(err)}.${credentials}`);
     }
     const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
     // Lambda API reference, Invoke, response "X-Amz-Function-Error": present when the function

@@ -37,8 +37,8 @@ function formatFailure(step: number, stepCount: number, title: string, elapsedMs
   return lines.join("\n");
 }
 
-/** The name and message of an AWS SDK (or any) error, for a failure's detail. */
+/** The name and message of an AWS SDK (or any) error, without a final period, for a failure's detail. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.replace(/\.+$/, "");
 }

@@ -7,7 +7,7 @@ import { pollUntil, seconds } from "./clock";
 import { headObject, S3AccessDenied, type ObjectSeen } from "./headObject";
 import type { LandedSnapshot } from "./invokeExtractor";
 import type { StepContext } from "./settings";
-import { StepFailure } from "./stepFailure";
+import { describeError, StepFailure } from "./stepFailure";
 import { functionLogsHint } from "./whereToLook";
 
 export async function waitForRawObject(ctx: StepContext, landed: LandedSnapshot): Promise<ObjectSeen> {
@@ -18,8 +18,7 @@ export async function waitForRawObject(ctx: StepContext, landed: LandedSnapshot)
   try {
     seen = await pollUntil(ctx.clock, { timeoutMs: waits.rawMs, pollMs: waits.pollMs }, () => headObject(ctx.clients.s3, lakeBucket, landed.key));
   } catch (err) {
-    if (err instanceof S3AccessDenied) throw new StepFailure(err.message, waitedFor, lookAt);
-    throw err;
+    throw new StepFailure(err instanceof S3AccessDenied ? err.message : `S3 refused HeadObject: ${describeError(err)}.`, waitedFor, lookAt);
   }
   if (!seen) {
     throw new StepFailure(

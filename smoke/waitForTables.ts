@@ -10,7 +10,7 @@ import { pollUntil, seconds } from "./clock";
 import { headObject, S3AccessDenied, type ObjectSeen } from "./headObject";
 import type { LandedSnapshot } from "./invokeExtractor";
 import type { StepContext } from "./settings";
-import { StepFailure } from "./stepFailure";
+import { describeError, StepFailure } from "./stepFailure";
 import { functionLogsHint } from "./whereToLook";
 
 export async function waitForTables(ctx: StepContext, landed: LandedSnapshot, raw: ObjectSeen): Promise<string[]> {
@@ -38,8 +38,8 @@ export async function waitForTables(ctx: StepContext, landed: LandedSnapshot, ra
       return rejected ? true : undefined;
     });
   } catch (err) {
-    if (err instanceof S3AccessDenied) throw new StepFailure(err.message, keys.map((k) => `s3://${lakeBucket}/${k}`), lookAt);
-    throw err;
+    const detail = err instanceof S3AccessDenied ? err.message : `S3 refused HeadObject: ${describeError(err)}.`;
+    throw new StepFailure(detail, [...pending].map((k) => `s3://${lakeBucket}/${k}`), lookAt);
   }
   if (rejected) {
     throw new StepFailure(

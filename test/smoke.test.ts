@@ -240,6 +240,16 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       expect(f.failure.detail).to.match(/did not appear within/);
     });
 
+    it("stops at once when S3 answers with another error, naming the keys still awaited", async () => {
+      healthyStack(stack);
+      stack.mocks.s3.on(HeadObjectCommand, { Key: PARQUET_KEYS[2] }).rejects(Object.assign(new Error("Please reduce your request rate."), { name: "SlowDown", $metadata: { httpStatusCode: 503 } }));
+      const f = await failure(runSmoke(context(stack), print));
+      expect(f.step).to.equal(3);
+      expect(f.failure.detail).to.equal("S3 refused HeadObject: SlowDown: Please reduce your request rate.");
+      expect(f.failure.waitedFor).to.deep.equal(PARQUET_KEYS.slice(2).map((k) => `s3://lake-bucket-1234/${k}`));
+      expect(f.message).to.include(`log group ${TRANSFORM_LOGS}`);
+    });
+
     it("names the output to read when the transform function's name was not given", async () => {
       healthyStack(stack);
       stack.mocks.s3.on(HeadObjectCommand, { Key: PARQUET_KEYS[0] }).rejects(notFound());
@@ -259,6 +269,7 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       expect(f.message).to.include("within 600.0 s (--wait-partition); Glue's last answer: EntityNotFoundException: Cannot find partition.");
       expect(f.message).to.include("log group /aws-glue/crawlers (crawlers crawler-csv, crawler-parquet: one log stream each)");
       expect(f.message).to.include(logGroupConsoleUrl(REGION, "/aws-glue/crawlers"));
+      expect(f.message).not.to.include("..");
       expect(f.message).to.include(`log group ${TRANSFORM_LOGS}`);
       expect(stack.mocks.athena.commandCalls(StartQueryExecutionCommand)).to.have.length(0);
     });
