@@ -43,50 +43,20 @@ export const GLUE_PARTITION_KEYS: readonly GlueColumn[] = Object.freeze([
   Object.freeze({ name: PARTITION_COLUMN, type: "string", comment: "Day of the snapshot, YYYY-MM-DD (UTC)." }),
 ]);
 
-/** Hive type of a column as the Parquet file stores it (lib/formats/parquet.ts). */
-function parquetHiveType(type: ColumnType): string {
-  switch (type) {
-    case "string":
-      return "string";
-    case "int32":
-      return "int";
-    case "int64":
-      return "bigint";
-    case "boolean":
-      return "boolean";
-    // TIMESTAMP(MILLIS, UTC): Athena reads it as a timestamp (shown as UTC wall time).
-    case "timestamp":
-      return "timestamp";
-    // LIST<UTF8> (3-level list with an `element` field).
-    case "string_list":
-      return "array<string>";
-  }
-}
-
-/** Hive type of a column as Athena reads the CSV text (lib/formats/csv.ts). */
-function csvHiveType(type: ColumnType): string {
-  switch (type) {
-    case "string":
-      return "string";
-    case "int32":
-      return "int";
-    case "int64":
-      return "bigint";
-    case "boolean":
-      return "boolean";
-    // Epoch milliseconds in the file, the one TIMESTAMP text OpenCSVSerDe reads.
-    case "timestamp":
-      return "timestamp";
-    // JSON array text in the file: CAST(json_parse(genres) AS ARRAY(VARCHAR)) in a query.
-    case "string_list":
-      return "string";
-  }
-}
+/**
+ * Hive type of each column type, per file format. Parquet: as lib/formats/parquet.ts stores it
+ * (TIMESTAMP(MILLIS, UTC) reads as a timestamp shown in UTC; LIST<UTF8> as an array). CSV: as
+ * OpenCSVSerDe converts lib/formats/csv.ts's text (timestamps are epoch milliseconds, the one
+ * TIMESTAMP text it reads; a list is JSON text: CAST(json_parse(genres) AS ARRAY(VARCHAR)) in a query).
+ */
+const HIVE_TYPES: Record<FileFormat, Record<ColumnType, string>> = {
+  parquet: { string: "string", int32: "int", int64: "bigint", boolean: "boolean", timestamp: "timestamp", string_list: "array<string>" },
+  csv: { string: "string", int32: "int", int64: "bigint", boolean: "boolean", timestamp: "timestamp", string_list: "string" },
+};
 
 /** The data columns of a table in file order, with the Hive types Athena reads them as. */
 export function glueColumns(format: FileFormat, table: TableName): GlueColumn[] {
-  const hiveType = format === "parquet" ? parquetHiveType : csvHiveType;
-  return TABLES[table].map((c) => ({ name: c.name, type: hiveType(c.type) }));
+  return TABLES[table].map((c) => ({ name: c.name, type: HIVE_TYPES[format][c.type] }));
 }
 
 const PARQUET_STORAGE: GlueStorage = {
