@@ -3,8 +3,8 @@
  * as the values written (lib/tables/glueSchema.ts; README "CSV tables in Athena"), which DuckDB and
  * spreadsheets read too.
  * - a header row with the column names of lib/tables/schema.ts, in order;
- * - RFC 4180 quoting by csv-stringify (fields with a comma, quote or backslash are quoted, quotes
- *   doubled), UTF-8 without BOM, "\n" after every record;
+ * - RFC 4180 quoting as csv-stringify does it with csvStringifyOptions (fields with a comma, quote,
+ *   line break or backslash are quoted, quotes doubled), UTF-8 without BOM, "\n" after every record;
  * - a backslash is doubled and its field quoted: OpenCSVSerDe's escape character is always there
  *   (csvDialect.ts) and drops a lone backslash;
  * - a line break inside a value (CRLF, LF or CR) becomes U+2028 LINE SEPARATOR: Athena ends a
@@ -18,7 +18,7 @@
  * - null as an empty field; an empty string as `""`, so the two stay distinct in the file (Athena
  *   reads both as '' in a string column, and an empty number or timestamp as NULL).
  */
-import { stringify, type Options } from "csv-stringify/sync";
+import type { Options } from "csv-stringify/sync";
 import type { Cell, ColumnDef, Row, TableName } from "../tables/schema";
 import { CSV_ESCAPE, CSV_LINE_BREAK_STANDIN, CSV_QUOTE, CSV_RECORD_DELIMITER, CSV_SEPARATOR } from "./csvDialect";
 import { assertRowsFit } from "./rowCheck";
@@ -37,7 +37,8 @@ export function csvText(value: string): string {
   return value.replace(LINE_BREAKS, CSV_LINE_BREAK_STANDIN).replaceAll(CSV_ESCAPE, CSV_ESCAPE + CSV_ESCAPE);
 }
 
-function csvCell(column: ColumnDef, value: Cell | undefined): string | null {
+/** A cell as text before quoting; null for an empty (NULL) field. */
+export function csvCell(column: ColumnDef, value: Cell | undefined): string | null {
   if (value === null || value === undefined) return null;
   switch (column.type) {
     case "timestamp":
@@ -53,8 +54,12 @@ function csvCell(column: ColumnDef, value: Cell | undefined): string | null {
   }
 }
 
-/** csv-stringify options for a table: "\n" after every record, an empty string and any backslash quoted. */
-function stringifyOptions(columns: readonly ColumnDef[]): Options {
+/**
+ * The dialect's quoting, as csv-stringify options: "\n" after every record, an empty string and
+ * any backslash quoted. This is the reference the encoder below is held to, byte for byte
+ * (test/csvEncoder.test.ts stringifies adversarial rows with these options and compares).
+ */
+export function csvStringifyOptions(columns: readonly ColumnDef[]): Options {
   return {
     columns: columns.map((c) => c.name),
     delimiter: CSV_SEPARATOR,
@@ -63,37 +68,56 @@ function stringifyOptions(columns: readonly ColumnDef[]): Options {
     cast: {
       // Quote an empty string, so it stays distinct from null (an unquoted empty field), and a
       // field with a (doubled) backslash: OpenCSVSerDe drops an escape character that starts an
-      // unquoted field. A cast, not quoted_match: a regex run on every field cost ~15 % of the CSV
-      // time, and quoted_empty alone would quote null fields too.
+      // unquoted field.
       string: (value) => (value === "" ? { value, quoted_empty: true } : value.includes(CSV_ESCAPE) ? { value, quoted: true } : value),
     },
   };
 }
 
 /**
- * Rows per csv-stringify call. Stringifying a table in slices and joining the bytes gives the
- * same text (every record ends with the delimiter), but only one slice's records and strings
- * are alive at a time: they die young instead of growing the old heap (peak RSS, GC time).
+ * What makes csv-stringify quote a non-empty field with the options above: the separator, the
+ * quote, a line break ("\n" or "\r", which it always tests) or, through the cast, the escape.
  */
-const ROWS_PER_SLICE = 1000;
+const MUST_QUOTE = /[,"\r\n\\]/; // CSV_SEPARATOR, CSV_QUOTE, CR, LF, CSV_ESCAPE
+const QUOTES = new RegExp(CSV_QUOTE, "g");
+const QUOTE_DOUBLED = CSV_QUOTE + CSV_QUOTE;
 
-/** CSV bytes of rows already checked against `columns` (assertRowsFit). */
+/** One field as csv-stringify writes it with csvStringifyOptions (its quote doubles as its escape). */
+function csvField(text: string | null): string {
+  if (text === null) return "";
+  if (text === "") return QUOTE_DOUBLED;
+  if (!MUST_QUOTE.test(text)) return text;
+  return CSV_QUOTE + (text.includes(CSV_QUOTE) ? text.replace(QUOTES, QUOTE_DOUBLED) : text) + CSV_QUOTE;
+}
+
+/**
+ * Rows per chunk of text. Encoding a table in chunks and joining the bytes gives the same text
+ * (every record ends with the delimiter), but only one chunk's strings are alive at a time.
+ */
+const ROWS_PER_CHUNK = 2000;
+
+/**
+ * CSV bytes of rows already checked against `columns` (assertRowsFit): the same bytes as
+ * csv-stringify with csvStringifyOptions, written by a loop for this fixed format (csv-stringify's
+ * general path, an options object per cast field, cost most of the CSV time).
+ */
 export function encodeCheckedCsv(columns: readonly ColumnDef[], rows: readonly Row[]): Uint8Array {
-  const options = stringifyOptions(columns);
+  const names = columns.map((c) => c.name);
   const parts: Buffer[] = [];
-  for (let start = 0; start === 0 || start < rows.length; start += ROWS_PER_SLICE) {
-    const end = Math.min(rows.length, start + ROWS_PER_SLICE);
-    const records = new Array<(string | null)[]>(end - start);
-    for (let r = start; r < end; r++) {
-      const row = rows[r];
-      const record = new Array<string | null>(columns.length);
-      for (let c = 0; c < columns.length; c++) record[c] = csvCell(columns[c], row[columns[c].name]);
-      records[r - start] = record;
+  let text = names.map(csvField).join(CSV_SEPARATOR) + CSV_RECORD_DELIMITER;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (let c = 0; c < columns.length; c++) {
+      if (c > 0) text += CSV_SEPARATOR;
+      text += csvField(csvCell(columns[c], row[names[c]]));
     }
-    const text = stringify(records, { ...options, header: start === 0 });
-    // csv-stringify writes nothing at all for zero records; keep the header so the file still describes the table.
-    parts.push(Buffer.from(text === "" && start === 0 ? `${columns.map((c) => c.name).join(CSV_SEPARATOR)}${CSV_RECORD_DELIMITER}` : text, "utf8"));
+    text += CSV_RECORD_DELIMITER;
+    if ((r + 1) % ROWS_PER_CHUNK === 0) {
+      parts.push(Buffer.from(text, "utf8"));
+      text = "";
+    }
   }
+  if (text !== "" || parts.length === 0) parts.push(Buffer.from(text, "utf8"));
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
