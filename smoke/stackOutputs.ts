@@ -19,6 +19,9 @@ const OUTPUTS = z.object({
 
 export type StackOutputs = z.infer<typeof OUTPUTS>;
 
+/** The outputs the smoke check reads (index.ts must export them under these names). */
+export const OUTPUT_NAMES = Object.keys(OUTPUTS.shape) as (keyof StackOutputs)[];
+
 const PIPE_HINT = "pipe the stack's outputs in (`pulumi stack output --json | npm run smoke`) or pass flags (`npm run smoke -- --help`)";
 
 /** Empty input means no outputs (flags only). */
