@@ -46,6 +46,14 @@ describe("Glue schema from lib/tables", () => {
     expect(glueColumns("csv", "songs").find((c) => c.name === "explicit")?.type).to.equal("boolean");
   });
 
+  it("tells the CSV reader, in column comments, what the format cannot say", () => {
+    const artists = glueColumns("csv", "artists");
+    expect(artists.find((c) => c.name === "genres")?.comment).to.match(/^JSON array text: CAST\(json_parse\(genres\) AS ARRAY\(VARCHAR\)\)/);
+    expect(artists.find((c) => c.name === "artist_url")?.comment).to.match(/'' when null/);
+    expect(artists.find((c) => c.name === "artist_id")).to.not.have.property("comment");
+    expect(glueColumns("parquet", "artists").filter((c) => c.comment)).to.deep.equal([]);
+  });
+
   it("hands out copies: a caller cannot change another's storage", () => {
     glueStorage("csv").serdeParameters.extra = "x";
     expect(glueStorage("csv").serdeParameters).to.not.have.property("extra");

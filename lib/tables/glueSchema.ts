@@ -8,8 +8,9 @@
  * "Data types in Amazon Athena").
  * CSV: OpenCSVSerDe, the one Athena CSV SerDe that unquotes (LazySimpleSerDe has no quote character,
  * so a quoted comma and the JSON list text would split into extra columns; Athena guide, "CSV SerDe
- * libraries": data "enclosed in double quotes" goes to OpenCSVSerDe). Its documented rules, and how lib/formats/csv.ts writes for them (Athena guide,
- * "Open CSV SerDe for processing CSV", https://docs.aws.amazon.com/athena/latest/ug/csv-serde.html):
+ * libraries": data "enclosed in double quotes" goes to OpenCSVSerDe). Its documented rules, and how
+ * lib/formats/csv.ts writes for them (Athena guide, "Open CSV SerDe for processing CSV",
+ * https://docs.aws.amazon.com/athena/latest/ug/csv-serde.html):
  * - "Recognizes BOOLEAN, BIGINT, INT, and DOUBLE data types": int32 -> int, int64 -> bigint, boolean;
  * - an empty field in a numeric column fails with HIVE_BAD_DATA unless the table property
  *   `use.null.for.invalid.data` is true ("Using NULL for invalid data"): set, so a null number (an
@@ -20,10 +21,15 @@
  * - "does not support embedded line breaks": the writer replaces them (lib/formats/csvDialect.ts).
  * The README section "CSV tables in Athena" tells the whole story; test/support/openCsvSerde.ts
  * models the SerDe and test/athenaCsv.test.ts feeds it the writer's real output.
+ *
+ * For users of these tables: a crawler over them must not rewrite them (its SchemaChangePolicy
+ * UpdateBehavior defaults to UPDATE_IN_DATABASE, which replaces columns and SerDe with what its
+ * classifier guesses: AWS::Glue::Crawler SchemaChangePolicy). Use UpdateBehavior LOG, and let new
+ * partitions inherit the table's SerDe and types.
  */
 import { CSV_ESCAPE, CSV_QUOTE, CSV_SEPARATOR } from "../formats/csvDialect";
 import type { FileFormat } from "../lake/layout";
-import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "./schema";
+import { PARTITION_COLUMN, TABLES, type ColumnDef, type ColumnType, type TableName } from "./schema";
 
 export interface GlueColumn {
   name: string;
@@ -54,9 +60,21 @@ const HIVE_TYPES: Record<FileFormat, Record<ColumnType, string>> = {
   csv: { string: "string", int32: "int", int64: "bigint", boolean: "boolean", timestamp: "timestamp", string_list: "string" },
 };
 
+/** What a column's reader should know, shown in Athena's table details. */
+function columnComment(format: FileFormat, column: ColumnDef): string | undefined {
+  if (column.type === "timestamp") return "UTC";
+  if (format === "parquet") return undefined;
+  if (column.type === "string_list") return `JSON array text: CAST(json_parse(${column.name}) AS ARRAY(VARCHAR)); '' when null`;
+  if (column.type === "string" && column.nullable) return "'' when null (OpenCSVSerDe reads no NULL string)";
+  return undefined;
+}
+
 /** The data columns of a table in file order, with the Hive types Athena reads them as. */
 export function glueColumns(format: FileFormat, table: TableName): GlueColumn[] {
-  return TABLES[table].map((c) => ({ name: c.name, type: HIVE_TYPES[format][c.type] }));
+  return TABLES[table].map((c) => {
+    const comment = columnComment(format, c);
+    return { name: c.name, type: HIVE_TYPES[format][c.type], ...(comment ? { comment } : {}) };
+  });
 }
 
 const PARQUET_STORAGE: GlueStorage = {
