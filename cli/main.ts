@@ -14,6 +14,8 @@ import { spotifyConfigFromEnv } from "../lib/spotify/config";
 import { SpotifyClient } from "../lib/spotify/client";
 import { defaultTokenFile, writeRefreshToken } from "../lib/spotify/tokenFile";
 import { extractPlaylists, type PlaylistOutcome } from "../lib/extract/runExtraction";
+import { CatalogCache } from "../lib/extract/catalogCache";
+import { cacheSettingsFromEnv } from "../lib/extract/cacheSettings";
 import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
 
@@ -26,6 +28,7 @@ function printExtraction(snapshotDate: string, outcomes: PlaylistOutcome[]): voi
       const skipped = o.skipped ? Object.entries(o.skipped).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`).join(", ") : "";
       out(`  ${snapshotDate} ${o.playlistId}: ${o.entries ?? "?"} entries -> ${o.key}${skipped ? ` (skipped ${skipped})` : ""}`);
       if (calls) out(`    API calls: ${calls}`);
+      if (o.cache) out(`    artists and albums: ${o.cache.reused} from the cache, ${o.cache.fetched_new} new, ${o.cache.refreshed} refreshed`);
     } else {
       out(`  ${snapshotDate} ${o.playlistId}: FAILED: ${o.error}`);
     }
@@ -76,7 +79,9 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
         onRefreshToken: (token) => writeRefreshToken(defaultTokenFile(env), token, spotify.clientId),
       });
       out(`Extract ${selection.ids.length} playlist(s) from ${selection.source} as ${client.authMode}, snapshot date ${args.date}`);
-      const outcomes = await extractPlaylists({ client, store, playlistIds: selection.ids, snapshotDate: args.date, onProgress: progress });
+      // The same artist and album cache as on AWS, in the local lake (cache/spotify/).
+      const cache = new CatalogCache(store, cacheSettingsFromEnv(env));
+      const outcomes = await extractPlaylists({ client, store, playlistIds: selection.ids, snapshotDate: args.date, onProgress: progress, cache });
       printExtraction(args.date, outcomes);
       failed += outcomes.filter((o) => !o.ok).length;
       landed += outcomes.filter((o) => o.ok).length;

@@ -10,10 +10,12 @@ import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { assertSnapshotDate, normalizePlaylistId, todayUtc } from "../lib/lake/layout";
-import { landSnapshot } from "../lib/extract/land";
+import { extractAndLand } from "../lib/extract/runExtraction";
+import { CatalogCache } from "../lib/extract/catalogCache";
+import { CACHE_DEFAULTS, cacheSettingsFromEnv, type CacheSettings } from "../lib/extract/cacheSettings";
+import { ExtractionIncompleteError } from "../lib/extract/errors";
 import { SpotifyClient } from "../lib/spotify/client";
 import { CONFIG_DEFAULTS, DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, type SpotifyConfig } from "../lib/spotify/config";
-import { extractPlaylist } from "../lib/extract/extractPlaylist";
 import { S3Store } from "../lib/storage/s3Store";
 import type { ObjectStore } from "../lib/storage/objectStore";
 
@@ -37,6 +39,8 @@ export interface ExtractSettings {
   maxWaitS?: number;
   /** Seconds a read secret is reused within a container. */
   secretMaxAgeS?: number;
+  /** The artist and album cache's reuse period and daily refresh (C2). */
+  cache?: CacheSettings;
 }
 
 export interface ExtractDeps {
@@ -53,6 +57,11 @@ export interface ExtractEvent {
   snapshot_date?: unknown;
 }
 
+/** The part of Lambda's context the extractor uses: the time left, to stop cleanly before the deadline (C4). */
+export interface ExtractContext {
+  getRemainingTimeInMillis?: () => number;
+}
+
 export interface ExtractResult {
   playlistId: string;
   snapshotDate: string;
@@ -62,6 +71,10 @@ export interface ExtractResult {
   retries: number;
   http429: number;
   refreshTokenRotated: boolean;
+  /** Artist and album objects reused from the cache, fetched new, and refreshed. */
+  cache?: { reused: number; fetched_new: number; refreshed: number };
+  /** Invocations this snapshot took (more than 1 after a stop at the deadline). */
+  attempts: number;
 }
 
 /** Checks the secret's shape; the message names the field, never a value. */
@@ -83,9 +96,10 @@ export function parseSpotifySecret(value: unknown, authMode: ExtractAuthMode, se
   };
 }
 
-export function createExtractHandler(settings: ExtractSettings, deps: ExtractDeps = {}): (event: ExtractEvent) => Promise<ExtractResult> {
+export function createExtractHandler(settings: ExtractSettings, deps: ExtractDeps = {}): (event: ExtractEvent, context?: ExtractContext) => Promise<ExtractResult> {
   if (!settings.bucket || !settings.secretArn) throw new Error("The extract function needs LAKE_BUCKET and SPOTIFY_SECRET_ARN in its environment.");
   const store = deps.store ?? new S3Store({ bucket: settings.bucket, client: deps.s3 ?? new S3Client({}) });
+  const cache = new CatalogCache(store, settings.cache ?? CACHE_DEFAULTS);
   const secretsManager = deps.secretsManager ?? new SecretsManagerClient({});
   const secrets = new SecretsProvider({ awsSdkV3Client: secretsManager });
   const logger = deps.logger ?? new Logger({ serviceName: "spotify-extract" });
@@ -107,7 +121,7 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
     logger.info("rotated refresh token stored", { secretArn: settings.secretArn });
   }
 
-  return async (event) => {
+  return async (event, context) => {
     if (typeof event?.playlist_id !== "string") {
       throw new Error(`Expected an event like {"playlist_id": "<22-character id>"}; got ${JSON.stringify(event).slice(0, 200)}.`);
     }
@@ -137,8 +151,8 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
           await storeRotatedToken(secret, token);
         },
       });
-      const snapshot = await extractPlaylist(client, playlistId, snapshotDate);
-      const key = await landSnapshot(store, snapshot);
+      const remainingMs = context?.getRemainingTimeInMillis?.bind(context);
+      const { key, snapshot } = await extractAndLand(client, store, playlistId, snapshotDate, { cache, remainingMs, now });
       const result: ExtractResult = {
         playlistId,
         snapshotDate,
@@ -148,11 +162,15 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
         retries: client.stats.retries,
         http429: client.stats.http429,
         refreshTokenRotated: rotated,
+        ...(snapshot.extraction.cache ? { cache: snapshot.extraction.cache } : {}),
+        attempts: snapshot.extraction.attempts ?? 1,
       };
       logger.info("raw snapshot landed", { ...result });
       return result;
     } catch (err) {
-      logger.error("extraction failed", { error: err as Error });
+      // Stopped at the deadline: thrown on purpose, so that the retry or redelivery resumes (C4).
+      if (err instanceof ExtractionIncompleteError) logger.warn("extraction stopped before the deadline; the next attempt resumes", { ...err.progress });
+      else logger.error("extraction failed", { error: err as Error });
       throw err;
     } finally {
       logger.removeKeys(["playlistId", "snapshotDate"]);
@@ -169,7 +187,7 @@ function positiveEnvNumber(env: NodeJS.ProcessEnv, name: string): number | undef
 }
 
 /** What the deployed function runs once per cold start (see components/handlerBundle.ts): names and limits from the environment. */
-export function extractHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): (event: ExtractEvent) => Promise<ExtractResult> {
+export function extractHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): (event: ExtractEvent, context?: ExtractContext) => Promise<ExtractResult> {
   const authMode = env.SPOTIFY_AUTH_MODE ?? "refresh_token";
   if (authMode !== "refresh_token" && authMode !== "client_credentials") {
     throw new Error(`SPOTIFY_AUTH_MODE="${authMode}": use refresh_token or client_credentials.`);
@@ -183,5 +201,6 @@ export function extractHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): (ev
     concurrency: positiveEnvNumber(env, "SPOTIFY_CONCURRENCY"),
     timeoutMs: positiveEnvNumber(env, "SPOTIFY_TIMEOUT_MS"),
     maxWaitS: positiveEnvNumber(env, "SPOTIFY_MAX_WAIT_S"),
+    cache: cacheSettingsFromEnv(env),
   });
 }

@@ -1,21 +1,46 @@
 /**
  * One playlist into one raw snapshot: metadata, every page of entries (as returned), and the
  * full artists and albums the tracks name, with a record of how it went. Nothing is written
- * here; lib/extract/land.ts stores the document.
+ * to raw_data here (lib/extract/land.ts stores the document).
+ *
+ * With a cache (C2), artist and album objects fetched within the reuse period come from it and
+ * only new ids and the day's refreshes are fetched; the snapshot stays complete and records the
+ * day each object was fetched. With a remaining-time function (C4), the run stops before its
+ * deadline, keeps what it fetched (cache + checkpoint) and throws ExtractionIncompleteError;
+ * the next attempt for the same snapshot date resumes without fetching anything twice.
  */
 import { z } from "zod";
-import { assertPlaylistId, assertSnapshotDate } from "../lake/layout";
+import { assertPlaylistId, assertSnapshotDate, todayUtc } from "../lake/layout";
 import { RAW_SNAPSHOT_FORMAT, type RawSnapshot, type ResponseShape, type SkippedCounts } from "../snapshot/rawSnapshot";
 import { PAGE_LIMIT, type SpotifyClient } from "../spotify/client";
 import { InvalidResponseError } from "../spotify/errors";
-import { describeZodError, readEntry, type PlaylistEntry, type PlaylistItemsPage } from "../spotify/schemas";
+import { describeZodError, readEntry, type Album, type Artist, type PlaylistEntry } from "../spotify/schemas";
 import { copyStats, statsSince } from "../spotify/stats";
-import { fetchCatalog } from "./fetchCatalog";
+import { byId } from "../util/collections";
+import { CATALOG_KINDS, planRefresh, type CachedCatalog, type CatalogCache, type CatalogKind, type IdsByKind } from "./catalogCache";
+import { CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint";
+import { Deadline, type RemainingTime } from "./deadline";
+import { ExtractionIncompleteError } from "./errors";
+import { fetchCatalog, type CatalogObject } from "./fetchCatalog";
+import { fetchPages, type FetchedPages } from "./pages";
 
 export type ProgressEvent = { playlistId: string; phase: "playlist" | "items" | "artists" | "albums" | "done"; done: number; total?: number };
 
+export interface ExtractOptions {
+  onProgress?: (e: ProgressEvent) => void;
+  /** The object cache (and the run's checkpoint); without it every artist and album is fetched. */
+  cache?: CatalogCache;
+  /** Milliseconds left to this invocation (Lambda's context.getRemainingTimeInMillis); without it the run never stops early. */
+  remainingMs?: RemainingTime;
+  /** Stop starting requests when less than this is left (default DEFAULT_RESERVE_MS). */
+  reserveMs?: number;
+  now?: () => Date;
+  /** Entries a playlist may have at most (default MAX_PLAYLIST_ENTRIES). */
+  maxEntries?: number;
+}
+
 /** Which entry field the API sent: `item` (2026), `track` (before), or both (transition). */
-export function responseShapeOf(entries: PlaylistEntry[], playlist: Record<string, unknown>): ResponseShape {
+export function responseShapeOf(entries: PlaylistEntry[], embedded: { items: boolean; tracks: boolean }): ResponseShape {
   let item = false;
   let track = false;
   for (const e of entries) {
@@ -23,57 +48,15 @@ export function responseShapeOf(entries: PlaylistEntry[], playlist: Record<strin
     if ("track" in e) track = true;
   }
   if (!item && !track) {
-    item = "items" in playlist;
-    track = "tracks" in playlist;
+    item = embedded.items;
+    track = embedded.tracks;
   }
   if (item && track) return "both";
   return track ? "tracks" : "items";
 }
 
-async function fetchAllEntries(client: SpotifyClient, playlistId: string, report: (done: number, total: number) => void): Promise<PlaylistEntry[]> {
-  const first = await client.getPlaylistItems(playlistId, 0);
-  const pages: PlaylistItemsPage[] = [first];
-  let done = first.items.length;
-  report(done, first.total);
-  if (first.next) {
-    // `total` tells every offset up front: fetch the remaining pages concurrently (the client bounds concurrency).
-    const offsets: number[] = [];
-    for (let offset = PAGE_LIMIT; offset < first.total; offset += PAGE_LIMIT) offsets.push(offset);
-    const rest = await Promise.all(
-      offsets.map(async (offset) => {
-        const page = await client.getPlaylistItems(playlistId, offset);
-        done += page.items.length;
-        report(done, first.total);
-        return page;
-      }),
-    );
-    pages.push(...rest);
-    // The playlist grew while we read it: follow `next` from the last page until it ends.
-    let last = pages[pages.length - 1];
-    while (last.next && last.items.length > 0) {
-      last = await client.getPlaylistItems(playlistId, 0, last.next);
-      pages.push(last);
-      done += last.items.length;
-      report(done, Math.max(first.total, done));
-    }
-  }
-  return pages.flatMap((p) => p.items);
-}
-
-export async function extractPlaylist(client: SpotifyClient, playlistId: string, snapshotDate: string, onProgress?: (e: ProgressEvent) => void): Promise<RawSnapshot> {
-  assertPlaylistId(playlistId);
-  assertSnapshotDate(snapshotDate);
-  const emit = (phase: ProgressEvent["phase"], done: number, total?: number) => onProgress?.({ playlistId, phase, done, total });
-  const before = copyStats(client.stats);
-  const startedAt = new Date();
-
-  emit("playlist", 0, 1);
-  const fullPlaylist = await client.getPlaylist(playlistId);
-  const { items: _embeddedItems, tracks: _embeddedTracks, ...playlist } = fullPlaylist;
-  emit("playlist", 1, 1);
-
-  const entries = await fetchAllEntries(client, playlistId, (done, total) => emit("items", done, total));
-
+/** The ids the tracks name, and the entries skipped by kind; a track that does not fit is an error that says where. */
+function readEntries(entries: PlaylistEntry[], playlistId: string): { ids: IdsByKind; skipped: SkippedCounts } {
   const skipped: SkippedCounts = { null_items: 0, local_files: 0, episodes: 0 };
   const artistIds = new Set<string>();
   const albumIds = new Set<string>();
@@ -98,33 +81,144 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
     else if (read.kind === "local_file") skipped.local_files++;
     else skipped.episodes++;
   });
+  return { ids: { artists: [...artistIds], albums: [...albumIds] }, skipped };
+}
 
-  const catalog = await fetchCatalog(client, [...artistIds], [...albumIds], (kind, done, total) => emit(kind, done, total));
-  const finishedAt = new Date();
-  const used = statsSince(before, client.stats);
+const sumCalls = (a: Record<string, number>, b: Record<string, number>) => {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+};
 
+export async function extractPlaylist(client: SpotifyClient, playlistId: string, snapshotDate: string, options: ExtractOptions = {}): Promise<RawSnapshot> {
+  assertPlaylistId(playlistId);
+  assertSnapshotDate(snapshotDate);
+  const emit = (phase: ProgressEvent["phase"], done: number, total?: number) => options.onProgress?.({ playlistId, phase, done, total });
+  const now = options.now ?? (() => new Date());
+  const { cache } = options;
+  const deadline = new Deadline(options.remainingMs, options.reserveMs);
+  const before = copyStats(client.stats);
+  const today = todayUtc(now());
+
+  const resumed = cache ? await readCheckpoint(cache.store, playlistId, snapshotDate) : undefined;
+  const checkpoint: Checkpoint = resumed
+    ? { ...resumed, attempts: resumed.attempts + 1 }
+    : { format: CHECKPOINT_FORMAT, playlist_id: playlistId, snapshot_date: snapshotDate, done: false, started_at: now().toISOString(), attempts: 1, calls: {}, retries: 0, http_429: 0, pages: [] };
+  const pages: FetchedPages = new Map(checkpoint.pages.map((p) => [p.offset, p.page]));
+  /** Counts over every attempt of this run. */
+  const usedSoFar = () => {
+    const used = statsSince(before, client.stats);
+    return { calls: sumCalls(checkpoint.calls, used.calls), retries: checkpoint.retries + used.retries, http_429: checkpoint.http_429 + used.http429 };
+  };
+  const stop = async (objectsLeft: number): Promise<never> => {
+    const kept = cache ? `kept under ${cache.store.location} (cache/spotify/)` : "not kept (no cache was given)";
+    if (cache) await writeCheckpoint(cache.store, { ...checkpoint, ...usedSoFar(), pages: [...pages].map(([offset, page]) => ({ offset, page })) });
+    throw new ExtractionIncompleteError(
+      `Extraction of playlist ${playlistId} for ${snapshotDate} stopped before the invocation's deadline (attempt ${checkpoint.attempts}): ` +
+        `${pages.size} page(s) read, ${objectsLeft < 0 ? "artists and albums not started" : `${objectsLeft} artist/album object(s) still to fetch`}; what was fetched is ${kept}. ` +
+        `The next attempt for the same snapshot date resumes from there.`,
+      { playlistId, snapshotDate, attempt: checkpoint.attempts, pagesFetched: pages.size, objectsLeft },
+    );
+  };
+
+  if (!checkpoint.playlist) {
+    if (deadline.passed) return stop(-1);
+    emit("playlist", 0, 1);
+    const fullPlaylist = await client.getPlaylist(playlistId);
+    const { items: _embeddedItems, tracks: _embeddedTracks, ...playlist } = fullPlaylist;
+    checkpoint.playlist = playlist;
+    checkpoint.embedded = { items: "items" in fullPlaylist, tracks: "tracks" in fullPlaylist };
+  }
+  emit("playlist", 1, 1);
+
+  const read = await deadline.settle(fetchPages(client, playlistId, pages, deadline, (done, total) => emit("items", done, total), options.maxEntries));
+  if (!read?.value.complete) return stop(-1);
+  const entries = read.value.entries;
+  const { ids, skipped } = readEntries(entries, playlistId);
+
+  // Which objects to fetch: those not cached (or unreadable), and the day's planned refreshes not done yet by this run.
+  const cached: CachedCatalog = cache ? await cache.read(ids) : { artists: new Map(), albums: new Map() };
+  if (cache && !checkpoint.refresh) checkpoint.refresh = planRefresh(cached, today, cache.settings);
+  const refresh = { artists: new Set(checkpoint.refresh?.artists), albums: new Set(checkpoint.refresh?.albums) };
+  const toFetch: IdsByKind = { artists: [], albums: [] };
+  for (const kind of CATALOG_KINDS) {
+    toFetch[kind] = ids[kind].filter((id) => {
+      const entry = cached[kind].get(id);
+      return !entry || (refresh[kind].has(id) && entry.fetched_at < checkpoint.started_at);
+    });
+  }
+  if (cache && client.enrichmentMode === "batch" && (await cache.batchRefusedRecently(today))) client.enrichmentMode = "single";
+  const modeBefore = client.enrichmentMode;
+  const fetched = await deadline.settle(
+    fetchCatalog(client, toFetch, {
+      deadline,
+      onFetched: cache ? (kind, id, object) => cache.write(kind, id, object, now().toISOString()) : undefined,
+      onProgress: (kind, done, total) => emit(kind, done, total),
+    }),
+  );
+  if (cache && modeBefore === "batch" && client.enrichmentMode === "single") await cache.recordBatchRefused(now().toISOString());
+  if (!fetched?.value.complete) {
+    const got = fetched?.value.found;
+    return stop(CATALOG_KINDS.reduce((n, kind) => n + toFetch[kind].filter((id) => !got?.[kind].has(id)).length, 0));
+  }
+
+  // The complete catalog: what was fetched now, else the cached object, under the object's own id.
+  const catalog = { artists: new Map<string, CatalogObject>(), albums: new Map<string, CatalogObject>() };
+  const fetchedOn: Record<CatalogKind, Record<string, string>> = { artists: {}, albums: {} };
+  const missing: Record<CatalogKind, Set<string>> = { artists: new Set(), albums: new Set() };
+  const counts = { reused: 0, fetched_new: 0, refreshed: 0 };
+  for (const kind of CATALOG_KINDS) {
+    for (const id of ids[kind]) {
+      const fresh = fetched.value.found[kind];
+      const entry = cached[kind].get(id);
+      const object = fresh.has(id) ? fresh.get(id)! : entry!.object;
+      if (fresh.has(id)) counts[entry ? "refreshed" : "fetched_new"]++;
+      else counts.reused++;
+      if (!object) {
+        missing[kind].add(id);
+        continue;
+      }
+      catalog[kind].set(object.id, object);
+      fetchedOn[kind][object.id] = fresh.has(id) ? today : entry!.fetched_at.slice(0, 10);
+    }
+  }
+  const sortedIds = (set: Set<string>) => [...set].sort();
+  const used = usedSoFar();
   const snapshot: RawSnapshot = {
     format: RAW_SNAPSHOT_FORMAT,
     snapshot_date: snapshotDate,
     playlist_id: playlistId,
-    playlist,
+    playlist: checkpoint.playlist,
     entries,
-    artists: catalog.artists,
-    albums: catalog.albums,
+    artists: [...catalog.artists.values()].sort(byId) as Artist[],
+    albums: [...catalog.albums.values()].sort(byId) as Album[],
     extraction: {
-      started_at: startedAt.toISOString(),
-      finished_at: finishedAt.toISOString(),
+      started_at: checkpoint.started_at,
+      finished_at: now().toISOString(),
       auth_mode: client.authMode,
       calls: used.calls,
       retries: used.retries,
-      http_429: used.http429,
+      http_429: used.http_429,
       skipped,
-      response_shape: responseShapeOf(entries, fullPlaylist),
+      response_shape: responseShapeOf(entries, checkpoint.embedded ?? { items: false, tracks: false }),
       enrichment_mode: client.enrichmentMode,
-      ...(catalog.missingArtistIds.length > 0 ? { missing_artist_ids: catalog.missingArtistIds } : {}),
-      ...(catalog.missingAlbumIds.length > 0 ? { missing_album_ids: catalog.missingAlbumIds } : {}),
+      ...(missing.artists.size > 0 ? { missing_artist_ids: sortedIds(missing.artists) } : {}),
+      ...(missing.albums.size > 0 ? { missing_album_ids: sortedIds(missing.albums) } : {}),
+      fetched_on: fetchedOn,
+      ...(cache ? { cache: counts } : {}),
+      ...(checkpoint.attempts > 1 ? { attempts: checkpoint.attempts } : {}),
     },
   };
   emit("done", entries.length, entries.length);
   return snapshot;
+}
+
+/** After the snapshot of a resumed run landed: a small `done` record, so a later run of the day starts afresh. */
+export async function closeCheckpoint(cache: CatalogCache | undefined, snapshot: RawSnapshot): Promise<void> {
+  if (!cache || (snapshot.extraction.attempts ?? 1) === 1) return;
+  const { started_at, calls, retries, http_429, attempts } = snapshot.extraction;
+  await writeCheckpoint(cache.store, {
+    format: CHECKPOINT_FORMAT, playlist_id: snapshot.playlist_id, snapshot_date: snapshot.snapshot_date, done: true,
+    started_at, attempts: attempts ?? 1, calls, retries, http_429, pages: [],
+  });
 }

@@ -2,100 +2,91 @@
  * Full artists and albums for a set of ids: batch endpoints first (50 artists, 20 albums);
  * when one answers 403/404 (removed for development-mode apps in February 2026), one id per
  * call for the rest of the run. The first batch call goes alone, so a refusal costs one call.
+ * Each answer is handed to `onFetched` (the cache writes it) before the next call starts, and
+ * no call starts once the deadline passed.
  */
 import { ALBUMS_BATCH, ARTISTS_BATCH, type SpotifyClient } from "../spotify/client";
 import { SpotifyApiError } from "../spotify/errors";
 import type { Album, Artist } from "../spotify/schemas";
-import { byId, chunk } from "../util/collections";
+import { chunk } from "../util/collections";
+import type { CatalogKind, IdsByKind } from "./catalogCache";
+import { runPool, type Deadline } from "./deadline";
 
-export interface Catalog {
-  artists: Artist[];
-  albums: Album[];
-  missingArtistIds: string[];
-  missingAlbumIds: string[];
+export type CatalogObject = Artist | Album;
+
+export interface FetchedCatalog {
+  /** By the id asked for: the object Spotify sent (its own id may differ: a relinked answer), or null when it has none. */
+  found: Record<CatalogKind, Map<string, CatalogObject | null>>;
+  /** False when the deadline stopped the fetching before every id was answered. */
+  complete: boolean;
 }
 
-export type CatalogProgress = (kind: "artists" | "albums", done: number, total: number) => void;
+export type CatalogProgress = (kind: CatalogKind, done: number, total: number) => void;
+export type OnFetched = (kind: CatalogKind, id: string, object: CatalogObject | null) => Promise<void>;
 
 const isBatchRefusal = (err: unknown) => err instanceof SpotifyApiError && (err.status === 403 || err.status === 404);
 const isNotFound = (err: unknown) => err instanceof SpotifyApiError && err.status === 404;
 
-interface Kind<T extends { id: string }> {
-  name: "artists" | "albums";
+interface Task {
+  kind: CatalogKind;
   ids: string[];
-  batchSize: number;
-  batch: (ids: string[]) => Promise<(T | null)[]>;
-  single: (id: string) => Promise<T>;
 }
 
-export async function fetchCatalog(client: SpotifyClient, artistIds: string[], albumIds: string[], onProgress?: CatalogProgress): Promise<Catalog> {
-  const artists = new Map<string, Artist>();
-  const albums = new Map<string, Album>();
-  const missingArtistIds: string[] = [];
-  const missingAlbumIds: string[] = [];
-  const artistKind: Kind<Artist> = { name: "artists", ids: artistIds, batchSize: ARTISTS_BATCH, batch: (ids) => client.getArtistsBatch(ids), single: (id) => client.getArtist(id) };
-  const albumKind: Kind<Album> = { name: "albums", ids: albumIds, batchSize: ALBUMS_BATCH, batch: (ids) => client.getAlbumsBatch(ids), single: (id) => client.getAlbum(id) };
-
-  const progress = { artists: 0, albums: 0 };
-  const report = (name: "artists" | "albums", n: number) => {
-    progress[name] += n;
-    onProgress?.(name, progress[name], name === "artists" ? artistIds.length : albumIds.length);
-  };
-  const keep = <T extends { id: string }>(kind: Kind<T>, into: Map<string, T>, missing: string[], ids: string[], found: (T | null)[]) => {
-    ids.forEach((id, i) => {
-      const obj = found[i];
-      if (obj && obj.id === id) into.set(id, obj);
-      else if (obj) into.set(obj.id, obj); // Spotify answered with a relinked id; keep what it sent
-      else missing.push(id);
-    });
-    report(kind.name, ids.length);
-  };
-
-  const runBatches = <T extends { id: string }>(kind: Kind<T>, into: Map<string, T>, missing: string[], chunks: string[][]) =>
-    Promise.all(chunks.map(async (ids) => keep(kind, into, missing, ids, await kind.batch(ids))));
-
-  const runSingles = <T extends { id: string }>(kind: Kind<T>, into: Map<string, T>, missing: string[], ids: string[]) =>
-    Promise.all(
-      ids.map(async (id) => {
-        let found: T | null;
-        try {
-          found = await kind.single(id);
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-          found = null; // an id the playlist names but Spotify no longer has
-        }
-        keep(kind, into, missing, [id], [found]);
+export async function fetchCatalog(
+  client: SpotifyClient,
+  ids: IdsByKind,
+  options: { deadline: Deadline; onFetched?: OnFetched; onProgress?: CatalogProgress },
+): Promise<FetchedCatalog> {
+  const found: FetchedCatalog["found"] = { artists: new Map(), albums: new Map() };
+  const done = { artists: 0, albums: 0 };
+  const keep = async (kind: CatalogKind, asked: string[], answers: (CatalogObject | null)[]) => {
+    await Promise.all(
+      asked.map(async (id, i) => {
+        const object = answers[i] ?? null;
+        await options.onFetched?.(kind, id, object);
+        found[kind].set(id, object);
       }),
     );
+    done[kind] += asked.length;
+    options.onProgress?.(kind, done[kind], ids[kind].length);
+  };
 
-  const artistChunks = chunk(artistIds, ARTISTS_BATCH);
-  const albumChunks = chunk(albumIds, ALBUMS_BATCH);
-  if (client.enrichmentMode === "batch") {
-    // Probe with one batch call alone: if batches are refused, only this call is extra.
-    const probeArtists = artistChunks.length > 0;
+  const batch = async ({ kind, ids: asked }: Task) =>
+    keep(kind, asked, kind === "artists" ? await client.getArtistsBatch(asked) : await client.getAlbumsBatch(asked));
+  const single = async ({ kind, ids: [id] }: Task) => {
+    let object: CatalogObject | null;
     try {
-      if (probeArtists) await runBatches(artistKind, artists, missingArtistIds, artistChunks.splice(0, 1));
-      else if (albumChunks.length > 0) await runBatches(albumKind, albums, missingAlbumIds, albumChunks.splice(0, 1));
+      object = kind === "artists" ? await client.getArtist(id) : await client.getAlbum(id);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      object = null; // an id the playlist names but Spotify no longer has
+    }
+    await keep(kind, [id], [object]);
+  };
+
+  const batches: Task[] = [
+    ...chunk(ids.artists, ARTISTS_BATCH).map((c) => ({ kind: "artists" as const, ids: c })),
+    ...chunk(ids.albums, ALBUMS_BATCH).map((c) => ({ kind: "albums" as const, ids: c })),
+  ];
+  if (client.enrichmentMode === "batch" && batches.length > 0 && !options.deadline.passed) {
+    // Probe with one batch call alone: if batches are refused, only this call is extra.
+    try {
+      await batch(batches[0]);
+      batches.shift();
     } catch (err) {
       if (!isBatchRefusal(err)) throw err;
       client.enrichmentMode = "single";
     }
   }
+  const concurrency = client.config.concurrency;
   if (client.enrichmentMode === "batch") {
-    await Promise.all([runBatches(artistKind, artists, missingArtistIds, artistChunks), runBatches(albumKind, albums, missingAlbumIds, albumChunks)]);
+    await runPool(batches, concurrency, options.deadline, batch);
   } else {
-    const doneArtists = new Set([...artists.keys(), ...missingArtistIds]);
-    const doneAlbums = new Set([...albums.keys(), ...missingAlbumIds]);
-    await Promise.all([
-      runSingles(artistKind, artists, missingArtistIds, artistIds.filter((id) => !doneArtists.has(id))),
-      runSingles(albumKind, albums, missingAlbumIds, albumIds.filter((id) => !doneAlbums.has(id))),
-    ]);
+    function* singles(): Generator<Task> {
+      for (const kind of ["artists", "albums"] as const) for (const id of ids[kind]) if (!found[kind].has(id)) yield { kind, ids: [id] };
+    }
+    await runPool(singles(), concurrency, options.deadline, single);
   }
-
-  return {
-    artists: [...artists.values()].sort(byId),
-    albums: [...albums.values()].sort(byId),
-    missingArtistIds: [...new Set(missingArtistIds)].sort(),
-    missingAlbumIds: [...new Set(missingAlbumIds)].sort(),
-  };
+  const complete = ids.artists.every((id) => found.artists.has(id)) && ids.albums.every((id) => found.albums.has(id));
+  return { found, complete };
 }

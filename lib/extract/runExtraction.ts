@@ -1,12 +1,12 @@
 /**
- * Extracts and lands several playlists with one client (one token, one rate gate). Playlists
- * go one after another, each with the client's full concurrency; one that fails is reported
- * and the others go on.
+ * Extracts and lands playlists with one client (one token, one rate gate). Playlists go one
+ * after another, each with the client's full concurrency; one that fails is reported and the
+ * others go on.
  */
-import type { ExtractionRecord, SkippedCounts } from "../snapshot/rawSnapshot";
+import type { ExtractionRecord, RawSnapshot, SkippedCounts } from "../snapshot/rawSnapshot";
 import type { SpotifyClient } from "../spotify/client";
-import { extractPlaylist, type ProgressEvent } from "./extractPlaylist";
 import type { ObjectStore } from "../storage/objectStore";
+import { closeCheckpoint, extractPlaylist, type ExtractOptions, type ProgressEvent } from "./extractPlaylist";
 import { landSnapshot } from "./land";
 
 export interface PlaylistOutcome {
@@ -17,6 +17,22 @@ export interface PlaylistOutcome {
   calls?: Record<string, number>;
   skipped?: SkippedCounts;
   entries?: number;
+  cache?: ExtractionRecord["cache"];
+}
+
+/** Extracts one playlist and lands its raw snapshot; a resumed run's checkpoint is closed once it landed. */
+export async function extractAndLand(
+  client: SpotifyClient,
+  store: ObjectStore,
+  playlistId: string,
+  snapshotDate: string,
+  options: ExtractOptions & { authMode?: ExtractionRecord["auth_mode"] } = {},
+): Promise<{ key: string; snapshot: RawSnapshot }> {
+  const snapshot = await extractPlaylist(client, playlistId, snapshotDate, options);
+  if (options.authMode) snapshot.extraction.auth_mode = options.authMode;
+  const key = await landSnapshot(store, snapshot);
+  await closeCheckpoint(options.cache, snapshot);
+  return { key, snapshot };
 }
 
 export async function extractPlaylists(opts: {
@@ -27,14 +43,15 @@ export async function extractPlaylists(opts: {
   onProgress?: (e: ProgressEvent) => void;
   /** Recorded in each snapshot instead of the client's auth mode: the offline sample says "sample". */
   authMode?: ExtractionRecord["auth_mode"];
+  /** The artist and album cache (C2); without it every object is fetched. */
+  cache?: ExtractOptions["cache"];
 }): Promise<PlaylistOutcome[]> {
   const outcomes: PlaylistOutcome[] = [];
   for (const playlistId of opts.playlistIds) {
     try {
-      const snapshot = await extractPlaylist(opts.client, playlistId, opts.snapshotDate, opts.onProgress);
-      if (opts.authMode) snapshot.extraction.auth_mode = opts.authMode;
-      const key = await landSnapshot(opts.store, snapshot);
-      outcomes.push({ playlistId, ok: true, key, calls: snapshot.extraction.calls, skipped: snapshot.extraction.skipped, entries: snapshot.entries.length });
+      const { key, snapshot } = await extractAndLand(opts.client, opts.store, playlistId, opts.snapshotDate, opts);
+      const { calls, skipped, cache } = snapshot.extraction;
+      outcomes.push({ playlistId, ok: true, key, calls, skipped, entries: snapshot.entries.length, ...(cache ? { cache } : {}) });
     } catch (err) {
       outcomes.push({ playlistId, ok: false, error: err instanceof Error ? err.message : String(err) });
     }

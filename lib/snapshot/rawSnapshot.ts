@@ -35,6 +35,12 @@ export const ExtractionRecord = z.object({
   /** Ids the tracks name but Spotify no longer has (404 on the single call, null in a batch); their columns stay empty. */
   missing_artist_ids: z.array(z.string()).optional(),
   missing_album_ids: z.array(z.string()).optional(),
+  /** The UTC day each artist and album object was fetched (earlier than the snapshot when it came from the cache), by object id. */
+  fetched_on: z.object({ artists: z.record(z.string(), z.iso.date()), albums: z.record(z.string(), z.iso.date()) }).optional(),
+  /** Objects taken from the cache, fetched for the first time, and fetched again to refresh the cache. */
+  cache: z.object({ reused: z.number().int().nonnegative(), fetched_new: z.number().int().nonnegative(), refreshed: z.number().int().nonnegative() }).optional(),
+  /** Invocations the extraction took (more than 1 when a deadline stopped it and a retry resumed); absent means 1. */
+  attempts: z.number().int().positive().optional(),
 });
 export type ExtractionRecord = z.infer<typeof ExtractionRecord>;
 

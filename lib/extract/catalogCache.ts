@@ -1,0 +1,126 @@
+/**
+ * The cache of full artist and album objects (C2), under SPOTIFY_CACHE_PREFIX in the lake:
+ * one JSON object per id, `{"fetched_at": ISO time, "object": <as Spotify sent it> | null}`
+ * (null: Spotify no longer has the id), written with the store's atomic put as soon as it is
+ * fetched, so an interrupted run keeps everything it paid for. Shared by every playlist.
+ */
+import { z } from "zod";
+import { SPOTIFY_CACHE_PREFIX } from "../lake/layout";
+import { Album, Artist } from "../spotify/schemas";
+import { ObjectNotFoundError, type ObjectStore } from "../storage/objectStore";
+import type { CacheSettings } from "./cacheSettings";
+
+export type CatalogKind = "artists" | "albums";
+export const CATALOG_KINDS: readonly CatalogKind[] = ["artists", "albums"];
+
+export interface CachedObject {
+  fetched_at: string;
+  object: Artist | Album | null;
+}
+export type CachedCatalog = Record<CatalogKind, Map<string, CachedObject>>;
+export type IdsByKind = Record<CatalogKind, string[]>;
+
+const ENTRY_SCHEMAS = {
+  artists: z.object({ fetched_at: z.iso.datetime(), object: Artist.nullable() }),
+  albums: z.object({ fetched_at: z.iso.datetime(), object: Album.nullable() }),
+} as const;
+
+/** Spotify ids are base62; anything else (a slash, "..") never becomes part of a key. */
+const CACHEABLE_ID = /^[A-Za-z0-9]{1,64}$/;
+export const isCacheableId = (id: string) => CACHEABLE_ID.test(id);
+export const cacheObjectKey = (kind: CatalogKind, id: string) => `${SPOTIFY_CACHE_PREFIX}${kind}/${id}.json`;
+const BATCH_ENDPOINTS_KEY = `${SPOTIFY_CACHE_PREFIX}batch-endpoints.json`;
+/** Reads in flight at once: S3 GETs are cheap and slow, files are fast. */
+const READ_CONCURRENCY = 32;
+
+const DAY_MS = 86_400_000;
+/** Whole days from the day of `fetchedAt` to `today` (YYYY-MM-DD, both UTC). */
+export const ageInDays = (fetchedAt: string, today: string) => Math.round((Date.parse(today) - Date.parse(fetchedAt.slice(0, 10))) / DAY_MS);
+
+export class CatalogCache {
+  constructor(
+    readonly store: ObjectStore,
+    readonly settings: CacheSettings,
+  ) {}
+
+  /** The cached entries of these ids; missing, unreadable or invalid ones are left out (and fetched again). */
+  async read(ids: IdsByKind): Promise<CachedCatalog> {
+    const out: CachedCatalog = { artists: new Map(), albums: new Map() };
+    const work = CATALOG_KINDS.flatMap((kind) => ids[kind].filter(isCacheableId).map((id) => ({ kind, id })));
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const { kind, id } = work[next++];
+        const entry = await this.readOne(kind, id);
+        if (entry) out[kind].set(id, entry);
+      }
+    };
+    await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
+    return out;
+  }
+
+  private async readOne(kind: CatalogKind, id: string): Promise<CachedObject | undefined> {
+    let body: Uint8Array;
+    try {
+      body = await this.store.get(cacheObjectKey(kind, id));
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return undefined;
+      throw err;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(body).toString("utf8"));
+    } catch {
+      return undefined; // not ours or damaged: fetched again and overwritten
+    }
+    const parsed = ENTRY_SCHEMAS[kind].safeParse(json);
+    if (!parsed.success) return undefined;
+    const object = parsed.data.object;
+    // A cached object for another id (a relinked answer) is fine; a wrong kind is not.
+    return { fetched_at: parsed.data.fetched_at, object: object ? ((json as { object: Artist | Album }).object) : null };
+  }
+
+  async write(kind: CatalogKind, id: string, object: Artist | Album | null, fetchedAt: string): Promise<void> {
+    if (!isCacheableId(id)) return;
+    await this.store.put(cacheObjectKey(kind, id), JSON.stringify({ fetched_at: fetchedAt, object }), "application/json");
+  }
+
+  /** True when the batch endpoints answered 403/404 within the reuse period: go straight to one id per call. */
+  async batchRefusedRecently(today: string): Promise<boolean> {
+    try {
+      const json = JSON.parse(Buffer.from(await this.store.get(BATCH_ENDPOINTS_KEY)).toString("utf8")) as { refused_at?: unknown };
+      return typeof json.refused_at === "string" && ageInDays(json.refused_at, today) < this.settings.maxAgeDays;
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError || err instanceof SyntaxError) return false;
+      throw err;
+    }
+  }
+
+  async recordBatchRefused(at: string): Promise<void> {
+    await this.store.put(BATCH_ENDPOINTS_KEY, JSON.stringify({ refused_at: at }), "application/json");
+  }
+}
+
+/**
+ * Which cached objects to fetch again today: every one fetched `maxAgeDays` ago or more, and
+ * then the oldest of the others (fetched before today) until the day's allowance is used. The
+ * objects these ids already had refreshed today (by another playlist's run) count against it.
+ */
+export function planRefresh(cached: CachedCatalog, today: string, settings: CacheSettings): IdsByKind {
+  const stale: { kind: CatalogKind; id: string }[] = [];
+  const older: { kind: CatalogKind; id: string; at: string }[] = [];
+  let fetchedToday = 0;
+  for (const kind of CATALOG_KINDS) {
+    for (const [id, entry] of cached[kind]) {
+      const age = ageInDays(entry.fetched_at, today);
+      if (age >= settings.maxAgeDays) stale.push({ kind, id });
+      else if (age >= 1) older.push({ kind, id, at: entry.fetched_at });
+      else fetchedToday++;
+    }
+  }
+  older.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ahead = older.slice(0, Math.max(0, settings.dailyRefresh - fetchedToday - stale.length));
+  const plan: IdsByKind = { artists: [], albums: [] };
+  for (const { kind, id } of [...stale, ...ahead]) plan[kind].push(id);
+  return plan;
+}
