@@ -44,6 +44,11 @@ export interface StandInOptions {
   rateLimit?: { requests: number; windowMs: number; retryAfterS?: number; wholeSeconds?: boolean };
   faults?: Fault[];
   pageLimitMax?: number;
+  /**
+   * A hostile or broken items page: rewrites each page served at /items before it is sent (a
+   * `next` to another host or back to itself, a lying `total`), as reproduced on a loopback server (issue 9 §3).
+   */
+  rewritePage?: (page: Json, at: { offset: number; limit: number; baseUrl: string }) => Json;
 }
 
 export interface StandInRequest {
@@ -288,7 +293,8 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
         const limit = intParam(q, "limit", 20);
         if (limit < 1 || limit > pageLimitMax) fail(400, "Invalid limit");
         const offset = intParam(q, "offset", 0);
-        return { status: 200, body: pageOf(parts[2], `/playlists/${parts[2]}/${parts[3]}`, offset, limit, q) };
+        const page = pageOf(parts[2], `/playlists/${parts[2]}/${parts[3]}`, offset, limit, q);
+        return { status: 200, body: options.rewritePage ? options.rewritePage(page, { offset, limit, baseUrl }) : page };
       }
       case "artist": {
         const artist = data.artists[parts[2]];
