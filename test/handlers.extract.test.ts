@@ -11,7 +11,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createExtractHandler, extractHandlerFromEnv, type ExtractSettings } from "../handlers/extract";
-import { rawSnapshotKey } from "../lib/lake/layout";
+import { rawSnapshotKey, SPOTIFY_CACHE_PREFIX } from "../lib/lake/layout";
+import { ExtractionIncompleteError } from "../lib/extract/errors";
 import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
 import { startSpotifyStandIn, type StandIn, type StandInOptions } from "../lib/standin/spotifyStandIn";
 import { LocalStore } from "../lib/storage/localStore";
@@ -63,7 +64,10 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     const { handler, store } = await handlerFor({});
     const result = await handler({ playlist_id: TO_FIND_ID });
     expect(result.key).to.equal(rawSnapshotKey("2026-11-25", TO_FIND_ID));
-    expect(await store.list("")).to.deep.equal([result.key]);
+    expect(await store.list("raw_data/")).to.deep.equal([result.key]);
+    // Everything else it wrote is its artist and album cache.
+    expect((await store.list("")).filter((k) => !k.startsWith("raw_data/") && !k.startsWith(SPOTIFY_CACHE_PREFIX))).to.deep.equal([]);
+    expect(result.cache).to.deep.equal({ reused: 0, fetched_new: 3, refreshed: 0 });
     const snapshot = parseRawSnapshot(await store.get(result.key));
     expect(snapshot.playlist_id).to.equal(TO_FIND_ID);
     expect(snapshot.extraction.auth_mode).to.equal("refresh_token");
@@ -95,7 +99,17 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     expect(result.key).to.equal(rawSnapshotKey("2026-11-20", TO_FIND_ID));
     const bad = await handler({ playlist_id: TO_FIND_ID, snapshot_date: "20-11-2026" }).catch((err: Error) => err);
     expect((bad as Error).message).to.include('Invalid snapshot date "20-11-2026"');
-    expect(await store.list("")).to.deep.equal([result.key]);
+    expect(await store.list("raw_data/")).to.deep.equal([result.key]);
+  });
+
+  it("stops before Lambda's deadline with ExtractionIncompleteError, and the retry resumes from the cache (C4)", async () => {
+    const { handler, store } = await handlerFor({});
+    const error = await handler({ playlist_id: TO_FIND_ID }, { getRemainingTimeInMillis: () => 1000 }).catch((err: Error) => err);
+    expect(error).to.be.instanceOf(ExtractionIncompleteError);
+    expect(await store.list("raw_data/")).to.deep.equal([]);
+    const result = await handler({ playlist_id: TO_FIND_ID }, { getRemainingTimeInMillis: () => 600_000 });
+    expect(result.attempts).to.equal(2);
+    expect(await store.list("raw_data/")).to.deep.equal([result.key]);
   });
 
   it("fails with Spotify's explanation and lands nothing when the playlist cannot be read", async () => {
