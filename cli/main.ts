@@ -6,18 +6,23 @@
 import * as path from "node:path";
 import { parseRunArgs, USAGE, UsageError, type RunArgs } from "./args";
 import { resolvePlaylists, CONFIG_FILE } from "./playlists";
-import { runSampleExtraction } from "./sampleRun";
-import { printLakeReport } from "./report";
 import { createProgressReporter } from "./progress";
 import { LocalStore } from "../lib/storage/localStore";
 import { spotifyConfigFromEnv } from "../lib/spotify/config";
-import { SpotifyClient } from "../lib/spotify/client";
 import { defaultTokenFile, writeRefreshToken } from "../lib/spotify/tokenFile";
-import { extractPlaylists, type PlaylistOutcome } from "../lib/extract/runExtraction";
+import type { PlaylistOutcome } from "../lib/extract/runExtraction";
 import { CatalogCache } from "../lib/extract/catalogCache";
 import { cacheSettingsFromEnv } from "../lib/extract/cacheSettings";
 import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
+
+// Loaded when a stage needs them, not on every start: the Spotify client (ky), the stand-in
+// server and DuckDB take a third of a start-up. `--stage transform` loads no HTTP code, and
+// DuckDB only once the tables are written (so its memory does not add to the transform's).
+const extraction = () => import("../lib/extract/runExtraction");
+const spotifyClient = () => import("../lib/spotify/client");
+const sampleRun = () => import("./sampleRun");
+const lakeReport = () => import("./report");
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
@@ -62,7 +67,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       if (args.playlists.length > 0) out(`(--playlist is ignored in sample mode: it needs credentials.)`);
       out();
       out("Extract");
-      const days = await runSampleExtraction(store, args.date, progress);
+      const days = await (await sampleRun()).runSampleExtraction(store, args.date, progress);
       for (const day of days) {
         printExtraction(day.snapshotDate, day.outcomes);
         failed += day.outcomes.filter((o) => !o.ok).length;
@@ -74,6 +79,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       if (!selection) {
         throw new UsageError(`No playlist to read: pass --playlist ID, set SPOTIFY_PLAYLISTS=id1,id2, or write ${CONFIG_FILE} with {"playlists": ["id"]}.`);
       }
+      const [{ SpotifyClient }, { extractPlaylists }] = await Promise.all([spotifyClient(), extraction()]);
       const client = new SpotifyClient(spotify, {
         // Spotify may rotate the refresh token: keep the new one where the next run reads it.
         onRefreshToken: (token) => writeRefreshToken(defaultTokenFile(env), token, spotify.clientId),
@@ -105,7 +111,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     printTransform(results);
     failed += results.filter((r) => r.status === "rejected").length;
     out();
-    await printLakeReport(store.location, out);
+    await (await lakeReport()).printLakeReport(store.location, out);
   }
 
   if (failed > 0) {
