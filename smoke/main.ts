@@ -25,24 +25,25 @@ async function sdkRegion(): Promise<string | undefined> {
   }
 }
 
-runCli(process.argv.slice(2), {
-  readStdin,
-  sdkRegion,
-  makeClients: (region) => ({
-    lambda: new LambdaClient({ region }),
-    s3: new S3Client({ region }),
-    glue: new GlueClient({ region }),
-    athena: new AthenaClient({ region }),
-  }),
-  clock: systemClock,
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
+async function main(): Promise<void> {
+  try {
+    process.exitCode = await runCli(process.argv.slice(2), {
+      readStdin,
+      sdkRegion,
+      makeClients: (region) => ({
+        lambda: new LambdaClient({ region }),
+        s3: new S3Client({ region }),
+        glue: new GlueClient({ region }),
+        athena: new AthenaClient({ region }),
+      }),
+      clock: systemClock,
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+    });
+  } catch (err) {
     console.error(err);
     process.exitCode = 1;
-  },
-);
+  }
+}
+
+void main();
