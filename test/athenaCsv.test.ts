@@ -162,6 +162,11 @@ describe("OpenCSVSerDe model (test/support/openCsvSerde.ts) follows the document
       { col1: "a", col2: "b", col3: null },
       { col1: "x", col2: "y", col3: "z" },
     ]);
+    // The source's "tricky case of an embedded quote in the middle", and a quote after leading whitespace.
+    expect(read('a,bc"d"ef,g\nx,  "y",z\n', strings(3))).to.deep.equal([
+      { col1: "a", col2: 'bc"d"ef', col3: "g" },
+      { col1: "x", col2: "y", col3: "z" },
+    ]);
     // An escape character set to the quote is a backslash when reading (Hive's bug, kept by Trino).
     expect(read('"a\\bc"\n', { ...strings(1), serdeParameters: { escapeChar: '"' } })).to.deep.equal([{ col1: "abc" }]);
   });

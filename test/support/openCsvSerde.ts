@@ -73,7 +73,12 @@ export function csvChars(serdeParameters: Record<string, string>): CsvChars {
   return { separator, quote, escape };
 }
 
-const isAllWhitespace = (s: string) => /^\s*$/.test(s);
+/**
+ * java.lang.Character.isWhitespace: Unicode space, line and paragraph separators except the
+ * no-break ones (U+00A0, U+2007, U+202F), and \t \n \u000B \f \r \u001C-\u001F.
+ */
+const JAVA_WHITESPACE = /^[\t\n\u000B\f\r\u001C-\u001F \u1680\u2000-\u2006\u2008-\u200A\u2028\u2029\u205F\u3000]*$/;
+const isAllWhitespace = (s: string) => JAVA_WHITESPACE.test(s);
 
 /** Stage 2: CsvDeserializer.parseLine, field for field (null = missing field). */
 export function parseLine(line: string, columnCount: number, { separator, quote, escape }: CsvChars): (string | null)[] {
