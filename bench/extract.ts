@@ -19,7 +19,7 @@ export interface ExtractCaseOptions {
   batchEndpoints: boolean;
   rateLimit: { requests: number; windowMs: number };
   concurrency: number;
-  /** Tell the client the window's length (SpotifyConfig.rateWindowMs); otherwise it estimates it from the first burst. */
+  /** Tell the client the window's length (SpotifyConfig.rateWindowMs), scaled like the stand-in's; otherwise it assumes Spotify's 30 s. */
   knownWindow: boolean;
 }
 
@@ -35,7 +35,7 @@ export interface ExtractResult {
   concurrency: number;
   client_knows_window_length: boolean;
   calls_by_endpoint: Partial<Record<Endpoint, number>>;
-  learned_limit?: { requests: number; window_ms: number };
+  rate_controller: { cuts: number; final_rate_per_s?: number };
   client_retries: number;
   /** Calls beyond the lower bound, by cause. */
   excess: Record<string, number>;
@@ -112,7 +112,7 @@ export async function runExtractCase(options: ExtractCaseOptions): Promise<Extra
       concurrency: options.concurrency,
       timeoutMs: 15_000,
       maxWaitS: 60,
-      // The window's length is known (as Spotify documents its 30 s window), scaled like the stand-in's; the request count is learned.
+      // The window's length is known (as Spotify documents its 30 s window), scaled like the stand-in's; the rate is found by the controller.
       rateWindowMs: options.knownWindow ? options.rateLimit.windowMs : undefined,
     });
     const snapshot = await extractPlaylist(client, BENCH_PLAYLIST_ID, "2026-11-25");
@@ -123,7 +123,7 @@ export async function runExtractCase(options: ExtractCaseOptions): Promise<Extra
     const { counts, http429 } = await standIn.request<{ counts: Record<Endpoint, number>; http429: number }>("counts");
     const apiCalls = Object.values(counts).reduce((a, b) => a + b, 0);
     const rateBoundS = (lowerBound * options.rateLimit.windowMs) / 1000 / options.rateLimit.requests;
-    const learned = client.learnedRateLimit();
+    const rate = client.rateState();
     const excess: Record<string, number> = {};
     // In development mode the first batch call is the probe that learns batches are refused (the spec: batch first, fall back on 403/404).
     if (!options.batchEndpoints && counts.artists_batch + counts.albums_batch > 0) excess.refused_batch_probe = counts.artists_batch + counts.albums_batch;
@@ -142,7 +142,7 @@ export async function runExtractCase(options: ExtractCaseOptions): Promise<Extra
       concurrency: options.concurrency,
       client_knows_window_length: options.knownWindow,
       calls_by_endpoint: Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0)),
-      ...(learned ? { learned_limit: { requests: learned.requests, window_ms: round(learned.windowMs, 1) } } : {}),
+      rate_controller: { cuts: rate.cuts, ...(rate.ratePerS !== undefined ? { final_rate_per_s: round(rate.ratePerS, 1) } : {}) },
       client_retries: client.stats.retries,
       excess,
       targets: {

@@ -2,11 +2,14 @@
  * Access tokens: refresh-token mode when a refresh token is configured (a user's token from
  * `npm run auth`), client credentials otherwise. The token is cached until shortly before it
  * expires; concurrent callers share one token request. A rotated refresh token is handed to
- * onRefreshToken so the caller can store it where the old one came from.
+ * onRefreshToken (with the one it replaces) so the caller can store it where the next run looks.
+ * The timeout covers the whole exchange, and what the endpoint answers is redacted before it is
+ * shown: an endpoint that echoes the request would otherwise print the credentials.
  */
 import ky, { HTTPError, TimeoutError } from "ky";
 import type { SpotifyConfig } from "./config";
-import { CONFIG_DEFAULTS } from "./config";
+import { attemptsOf, exchangeOptions } from "./exchange";
+import { redact } from "./redact";
 import { InvalidResponseError, SpotifyAuthError, SpotifyError, SpotifyNetworkError, SpotifyTimeoutError } from "./errors";
 import { OAuthErrorBody, TokenResponse, describeZodError } from "./schemas";
 import { countCall, type ClientStats } from "./stats";
@@ -25,7 +28,7 @@ export class TokenProvider {
   constructor(
     private readonly config: SpotifyConfig,
     private readonly stats: ClientStats,
-    private readonly onRefreshToken?: (token: string) => Promise<void> | void,
+    private readonly onRefreshToken?: (token: string, replaced: string) => Promise<void> | void,
   ) {
     this.refreshToken = config.refreshToken;
     this.mode = config.refreshToken ? "refresh_token" : "client_credentials";
@@ -66,19 +69,8 @@ export class TokenProvider {
       response = await ky.post(url, {
         body: form,
         headers,
-        timeout: this.config.timeoutMs,
+        ...exchangeOptions(this.config, "post"),
         throwHttpErrors: (status) => status === 429 || status >= 500,
-        retry: {
-          limit: this.config.retryLimit ?? CONFIG_DEFAULTS.retryLimit,
-          methods: ["post"],
-          statusCodes: [429, 500, 502, 503, 504],
-          afterStatusCodes: [429],
-          maxRetryAfter: this.config.maxWaitS * 1000,
-          backoffLimit: this.config.backoffLimitMs ?? CONFIG_DEFAULTS.backoffLimitMs,
-          delay: (n) => (this.config.backoffBaseMs ?? CONFIG_DEFAULTS.backoffBaseMs) * 2 ** (n - 1),
-          jitter: true,
-          retryOnTimeout: true,
-        },
         hooks: {
           afterResponse: [
             (_req, _opts, res) => {
@@ -97,9 +89,13 @@ export class TokenProvider {
       if (err instanceof HTTPError) {
         throw new SpotifyAuthError(`The Spotify token endpoint ${url} answered ${err.response.status} after retries: Spotify accounts is having trouble; run again later.`, err.response.status);
       }
-      if (err instanceof TimeoutError) throw new SpotifyTimeoutError(`The Spotify token endpoint ${url} did not answer within ${this.config.timeoutMs} ms (tried ${1 + (this.config.retryLimit ?? CONFIG_DEFAULTS.retryLimit)} times): check the network or SPOTIFY_ACCOUNTS_URL.`);
+      if (err instanceof TimeoutError) {
+        throw new SpotifyTimeoutError(
+          `The Spotify token endpoint ${url} did not answer completely within ${this.config.timeoutMs} ms (SPOTIFY_TIMEOUT_MS), ${attemptsOf(this.config)} times in a row: check the network or SPOTIFY_ACCOUNTS_URL, or raise SPOTIFY_TIMEOUT_MS.`,
+        );
+      }
       if (err instanceof SpotifyError) throw err;
-      throw new SpotifyNetworkError(`Could not reach the Spotify token endpoint ${url}: ${describeCause(err)}. Check the network or SPOTIFY_ACCOUNTS_URL.`, { cause: err });
+      throw new SpotifyNetworkError(`Could not reach the Spotify token endpoint ${url}: ${this.redact(describeCause(err))}. Check the network or SPOTIFY_ACCOUNTS_URL.`, { cause: err });
     }
 
     const text = await response.text();
@@ -107,7 +103,7 @@ export class TokenProvider {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new InvalidResponseError(`The Spotify token endpoint ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+      throw new InvalidResponseError(`The Spotify token endpoint ${url} answered ${response.status} with a body that is not JSON: ${this.redact(text.slice(0, 200))}`);
     }
     if (!response.ok) throw this.explainRefusal(response.status, json);
     const parsed = TokenResponse.safeParse(json);
@@ -116,16 +112,22 @@ export class TokenProvider {
     const lifetimeMs = token.expires_in * 1000;
     this.current = { value: token.access_token, renewAt: Date.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 10) };
     if (this.mode === "refresh_token" && token.refresh_token && token.refresh_token !== this.refreshToken) {
+      const replaced = this.refreshToken!;
       this.refreshToken = token.refresh_token;
-      await this.onRefreshToken?.(token.refresh_token);
+      await this.onRefreshToken?.(token.refresh_token, replaced);
     }
     return token.access_token;
+  }
+
+  /** Text from the token endpoint without our credentials (the current and the first refresh token, the secret, the Basic value). */
+  private redact(text: string): string {
+    return redact(text, [this.config.clientSecret, this.config.refreshToken, this.refreshToken], this.config.clientId);
   }
 
   private explainRefusal(status: number, json: unknown): SpotifyAuthError {
     const body = OAuthErrorBody.safeParse(json);
     const code = body.success ? body.data.error : undefined;
-    const detail = body.success ? `${body.data.error}${body.data.error_description ? `: ${body.data.error_description}` : ""}` : JSON.stringify(json).slice(0, 200);
+    const detail = this.redact(body.success ? `${body.data.error}${body.data.error_description ? `: ${body.data.error_description}` : ""}` : JSON.stringify(json).slice(0, 200));
     if (code === "invalid_client") {
       const which = this.config.clientSecret ? "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET" : "SPOTIFY_CLIENT_ID";
       return new SpotifyAuthError(`Spotify refused the app's credentials (${status} ${detail}): check ${which} against your app in the Spotify developer dashboard.`, status, code);

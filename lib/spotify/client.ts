@@ -1,13 +1,16 @@
 /**
- * The Spotify Web API client the extractor uses: one token, one rate gate and one
+ * The Spotify Web API client the extractor uses: one token, one rate controller and one
  * concurrency limit shared by every request, call counts per endpoint, and errors that
  * explain themselves. Endpoint names match the stand-in's (lib/standin/spotifyStandIn.ts).
+ * `withSignal` gives a view of the same client whose requests end when the signal aborts
+ * (one playlist's work, dropped when the playlist fails while the others go on).
  */
 import type { SpotifyConfig } from "./config";
 import { TokenProvider, type AuthMode } from "./auth";
 import { EditorialPlaylistError, PlaylistForbiddenError, SpotifyApiError, isEditorialPlaylistId } from "./errors";
 import { SpotifyHttp } from "./http";
 import { Album, Artist, Playlist, PlaylistItemsPage, SeveralAlbums, SeveralArtists } from "./schemas";
+import type { RateControllerState } from "./rateGate";
 import { newStats, type ClientStats } from "./stats";
 
 export const PAGE_LIMIT = 50;
@@ -15,30 +18,64 @@ export const ARTISTS_BATCH = 50;
 export const ALBUMS_BATCH = 20;
 
 export interface SpotifyClientHooks {
-  /** Spotify rotated the refresh token: store it where the old one came from. */
-  onRefreshToken?: (token: string) => Promise<void> | void;
+  /** Spotify rotated the refresh token: store it where the next run looks (`replaced` is the one it replaces). */
+  onRefreshToken?: (token: string, replaced: string) => Promise<void> | void;
+}
+
+/** What every view of one client shares. */
+interface Shared {
+  stats: ClientStats;
+  tokens: TokenProvider;
+  http: SpotifyHttp;
+  enrichmentMode: "batch" | "single";
 }
 
 export class SpotifyClient {
-  readonly stats: ClientStats = newStats();
   readonly authMode: AuthMode;
-  /** "batch" until a batch endpoint answers 403/404; then one id per call for the rest of the run. */
-  enrichmentMode: "batch" | "single" = "batch";
-  private readonly tokens: TokenProvider;
-  private readonly http: SpotifyHttp;
+  private readonly shared: Shared;
 
   constructor(
     readonly config: SpotifyConfig,
     hooks: SpotifyClientHooks = {},
+    private readonly signal?: AbortSignal,
+    shared?: Shared,
   ) {
-    this.tokens = new TokenProvider(config, this.stats, hooks.onRefreshToken);
-    this.authMode = this.tokens.mode;
-    this.http = new SpotifyHttp(config, this.tokens, this.stats);
+    if (shared) this.shared = shared;
+    else {
+      const stats = newStats();
+      const tokens = new TokenProvider(config, stats, hooks.onRefreshToken);
+      this.shared = { stats, tokens, http: new SpotifyHttp(config, tokens, stats), enrichmentMode: "batch" };
+    }
+    this.authMode = this.shared.tokens.mode;
   }
 
-  /** The rate limit learned from 429s so far, if any. */
-  learnedRateLimit(): { requests: number; windowMs: number } | undefined {
-    return this.http.gate.learnedLimit();
+  /** The same client (token, rate controller, concurrency, stats), with requests that end when `signal` aborts. */
+  withSignal(signal: AbortSignal): SpotifyClient {
+    return new SpotifyClient(this.config, {}, signal, this.shared);
+  }
+
+  get stats(): ClientStats {
+    return this.shared.stats;
+  }
+
+  /** "batch" until a batch endpoint answers 403/404; then one id per call for the rest of the run. */
+  get enrichmentMode(): "batch" | "single" {
+    return this.shared.enrichmentMode;
+  }
+
+  set enrichmentMode(mode: "batch" | "single") {
+    this.shared.enrichmentMode = mode;
+  }
+
+  /** The rate controller now: its rate (undefined before the first 429), cuts and 429s. */
+  rateState(): RateControllerState {
+    return this.shared.http.rate.state();
+  }
+
+  private get http(): { get: SpotifyHttp["get"] } {
+    const { http } = this.shared;
+    const signal = this.signal;
+    return { get: (endpoint, path, schema, params) => http.get(endpoint, path, schema, params, signal) };
   }
 
   async getPlaylist(playlistId: string): Promise<Playlist> {
