@@ -64,7 +64,7 @@ interface StandInHandle {
   close(): Promise<void>;
 }
 
-function startStandInProcess(options: StandInProcessOptions): Promise<StandInHandle> {
+export function startStandInProcess(options: StandInProcessOptions): Promise<StandInHandle> {
   const child = fork(path.join(__dirname, "standinProcess.ts"), [JSON.stringify(options)], {
     execArgv: ["-r", "ts-node/register/transpile-only"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],

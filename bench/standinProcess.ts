@@ -2,7 +2,7 @@
  * The Spotify stand-in in a process of its own, so the client under measurement does not
  * share its event loop (and CPU time) with the server, as with the real Spotify.
  * Started by bench/extract.ts with fork(); options arrive as JSON in argv[2]. Messages:
- * → {ready, apiUrl, accountsUrl}; ← "counts" → {counts, http429}; ← "close" → exits.
+ * → {ready, apiUrl, accountsUrl}; ← "counts" → {counts, http429, neighbour}; ← "close" → exits.
  */
 import { startSpotifyStandIn, type StandInOptions } from "../lib/standin/spotifyStandIn";
 import { generatePlaylist } from "./generatePlaylist";
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     credentials: options.credentials,
   });
   process.on("message", (message) => {
-    if (message === "counts") process.send!({ counts: standIn.counts(), http429: standIn.http429() });
+    if (message === "counts") process.send!({ counts: standIn.counts(), http429: standIn.http429(), neighbour: standIn.neighbourRequests() });
     if (message === "close") void standIn.close().then(() => process.exit(0));
   });
   process.send!({ ready: true, apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl });

@@ -1,7 +1,7 @@
 /**
- * Extracts and lands playlists with one client (one token, one rate gate). Playlists go one
- * after another, each with the client's full concurrency; one that fails is reported and the
- * others go on.
+ * Extracts and lands playlists with one client (one token, one rate controller). Playlists go
+ * one after another, each with the client's full concurrency; one that fails is reported, its
+ * outstanding requests are aborted (SpotifyClient.scoped), and the others go on.
  */
 import type { ExtractionRecord, RawSnapshot, SkippedCounts } from "../snapshot/rawSnapshot";
 import type { SpotifyClient } from "../spotify/client";
@@ -28,7 +28,8 @@ export async function extractAndLand(
   snapshotDate: string,
   options: ExtractOptions & { authMode?: ExtractionRecord["auth_mode"] } = {},
 ): Promise<{ key: string; snapshot: RawSnapshot }> {
-  const snapshot = await extractPlaylist(client, playlistId, snapshotDate, options);
+  // Its own AbortSignal: when the extraction fails, its queued and in-flight requests end with it.
+  const snapshot = await client.scoped((scoped) => extractPlaylist(scoped, playlistId, snapshotDate, options));
   if (options.authMode) snapshot.extraction.auth_mode = options.authMode;
   const key = await landSnapshot(store, snapshot);
   await closeCheckpoint(options.cache, snapshot);

@@ -7,7 +7,7 @@
  */
 import type { SpotifyConfig } from "./config";
 import { TokenProvider, type AuthMode } from "./auth";
-import { EditorialPlaylistError, PlaylistForbiddenError, SpotifyApiError, isEditorialPlaylistId } from "./errors";
+import { EditorialPlaylistError, PlaylistForbiddenError, SpotifyApiError, SpotifyError, isEditorialPlaylistId } from "./errors";
 import { SpotifyHttp } from "./http";
 import { Album, Artist, Playlist, PlaylistItemsPage, SeveralAlbums, SeveralArtists } from "./schemas";
 import type { RateControllerState } from "./rateGate";
@@ -52,6 +52,21 @@ export class SpotifyClient {
   /** The same client (token, rate controller, concurrency, stats), with requests that end when `signal` aborts. */
   withSignal(signal: AbortSignal): SpotifyClient {
     return new SpotifyClient(this.config, {}, signal, this.shared);
+  }
+
+  /**
+   * Runs one unit of work (a playlist) on a view of this client with its own AbortSignal. When the
+   * work fails, its requests still queued, waiting for the rate controller or in flight end at once,
+   * so a failed playlist stops spending the quota while other work of the client goes on.
+   */
+  async scoped<T>(work: (client: SpotifyClient) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    try {
+      return await work(this.withSignal(controller.signal));
+    } catch (err) {
+      controller.abort(new SpotifyError(`abandoned: other work of the same playlist failed (${err instanceof Error ? err.message : String(err)})`));
+      throw err;
+    }
   }
 
   get stats(): ClientStats {

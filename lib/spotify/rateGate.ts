@@ -24,7 +24,7 @@
  */
 const BETA = 0.7;
 /** Windows from the end of a pause until the rate is back at the last maximum. */
-const CUBIC_K = 1;
+const CUBIC_K = 2;
 const CUBIC_C = (1 - BETA) / CUBIC_K ** 3;
 /** The recent pace is measured over this share of the window (and at least MIN_SPAN of it). */
 const PACE_SPAN = 1 / 10;
@@ -67,6 +67,8 @@ export interface RateControllerState {
 interface CongestionEvent {
   /** When the first 429 of the event arrived. */
   at: number;
+  /** When the refused request was sent: the server's window at the refusal is about the window before it, one trip later. */
+  sentAt: number;
   /** How long the window stayed full from `at` (Retry-After), or undefined until the probe after a backoff gets in. */
   waitMs?: number;
 }
@@ -118,6 +120,15 @@ export class RateController {
       if (this.pending?.waitMs !== undefined) this.resolve(this.pending);
       const rate = this.currentRate(now);
       if (rate !== undefined) {
+        // Our own requests in the last window stay within the rate's share of it: a window filled
+        // unevenly (a burst) drains unevenly, and pacing alone would run into it again.
+        const budget = Math.max(1, Math.floor(rate * this.windowMs));
+        const first = this.firstInWindow(now);
+        const inWindow = this.sends.length - first;
+        if (inWindow >= budget) {
+          await sleep(this.sends[first + inWindow - budget] + this.windowMs - now + 1, signal);
+          continue;
+        }
         const burst = Math.max(1, Math.min(this.maxBurst, rate * this.windowMs * MIN_SPAN * 3));
         this.tokens = Math.min(burst, this.tokens + Math.max(0, now - this.refilledAt) * rate);
         this.refilledAt = now;
@@ -178,7 +189,7 @@ export class RateController {
       return;
     }
     // Without Retry-After, the cut waits for the probe that gets in: it tells how long the window stayed full.
-    this.pending = { at: now, waitMs: retryAfterMs };
+    this.pending = { at: now, sentAt, waitMs: retryAfterMs };
     this.lastCutAt = now;
     this.answeredSinceCut = false;
   }
@@ -198,17 +209,18 @@ export class RateController {
   private resolve(event: CongestionEvent): void {
     this.pending = undefined;
     const wait = event.waitMs ?? 0;
-    // Our requests the server counted in its window at the 429 (the refused ones are gone from `sends` by now).
+    // Our requests the server counted in its window at the refusal (the refused ones are gone from `sends` by now),
+    // on our clock: the window that ends when the refused request was sent.
     let ourCount = 0;
     let ourOldest: number | undefined;
     for (const t of this.sends) {
-      if (t <= event.at - this.windowMs || t > event.at) continue;
+      if (t <= event.sentAt - this.windowMs || t > event.sentAt) continue;
       ourOldest ??= t;
       ourCount++;
     }
-    const pace = this.recentPace(event.at);
+    const pace = this.recentPace(event.sentAt);
     // Ours: the window reopens when our oldest request in it leaves, so our requests filled it.
-    const ours = ourOldest !== undefined && event.at + wait >= ourOldest + this.windowMs * (1 - OURS_TOLERANCE);
+    const ours = ourOldest !== undefined && event.sentAt + (event.at - event.sentAt) / 2 + wait >= ourOldest + this.windowMs * (1 - OURS_TOLERANCE);
     const measured = ours ? ourCount / this.windowMs : Math.max(pace, ourCount / this.windowMs);
     const current = this.currentRate(event.at);
     this.lastMax = Math.max(current === undefined ? measured : Math.min(current, measured), 1 / this.windowMs);
@@ -224,6 +236,19 @@ export class RateController {
     if (this.rate === undefined) return undefined;
     const t = Math.max(0, now - this.cubicStart) / this.windowMs;
     return this.lastMax * (1 + CUBIC_C * (t - CUBIC_K) ** 3);
+  }
+
+  /** Index of our first send inside the window ending at `now`. */
+  private firstInWindow(now: number): number {
+    const from = now - this.windowMs;
+    let lo = 0;
+    let hi = this.sends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sends[mid] <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Our sends per ms over the recent span up to `at` (shorter at the start of a run). */

@@ -9,6 +9,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
 import type { Json, StandInData } from "./recordedData";
+import { createRateModel, type RateLimitOptions } from "./rateModels";
 
 export type Endpoint = "token" | "authorize" | "playlist" | "playlist_items" | "artist" | "artists_batch" | "album" | "albums_batch";
 export const ENDPOINTS: readonly Endpoint[] = ["token", "authorize", "playlist", "playlist_items", "artist", "artists_batch", "album", "albums_batch"];
@@ -36,12 +37,8 @@ export interface StandInOptions {
   credentials?: { clientId: string; clientSecret?: string; refreshToken?: string };
   rotateRefreshToken?: boolean;
   tokenTtlS?: number;
-  /**
-   * Rolling window over Web API requests. Retry-After is `retryAfterS` when given, else the time
-   * until the oldest request in the window leaves it, in seconds rounded up to the millisecond
-   * (a scaled-down window needs sub-second precision; `wholeSeconds` rounds up to whole seconds as Spotify does).
-   */
-  rateLimit?: { requests: number; windowMs: number; retryAfterS?: number; wholeSeconds?: boolean };
+  /** Rolling window over Web API requests, shared by every client of the stand-in, and its scenarios (lib/standin/rateModels.ts). */
+  rateLimit?: RateLimitOptions;
   faults?: Fault[];
   pageLimitMax?: number;
   /**
@@ -52,6 +49,8 @@ export interface StandInOptions {
 }
 
 export interface StandInRequest {
+  /** When it arrived (ms epoch). */
+  at: number;
   endpoint: Endpoint;
   method: string;
   path: string;
@@ -63,6 +62,8 @@ export interface StandIn {
   accountsUrl: string;
   counts(): Record<Endpoint, number>;
   http429(): number;
+  /** Requests of the rate model's neighbour (another client of the same app) so far. */
+  neighbourRequests(): number;
   requests: StandInRequest[];
   /** Refresh tokens the token endpoint accepts now (the rotated one after a rotation). */
   refreshTokens(): string[];
@@ -131,7 +132,6 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
   const accessTokens = new Map<string, number>(); // token -> expiry (ms epoch)
   const validRefreshTokens = new Set<string>(options.credentials?.refreshToken ? [options.credentials.refreshToken] : []);
   const authCodes = new Map<string, { challenge: string; redirectUri: string; clientId: string; scope: string }>();
-  const windowTimes: number[] = [];
   let baseUrl = "";
 
   const issueTokens = (withRefresh: string | undefined, scope?: string): Json => {
@@ -319,20 +319,7 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
     }
   };
 
-  /** Rolling window: undefined when the request may pass, else the Retry-After value. */
-  const rateLimited = (): string | undefined => {
-    const rl = options.rateLimit;
-    if (!rl) return undefined;
-    const now = Date.now();
-    while (windowTimes.length > 0 && windowTimes[0] <= now - rl.windowMs) windowTimes.shift();
-    if (windowTimes.length < rl.requests) {
-      windowTimes.push(now);
-      return undefined;
-    }
-    if (rl.retryAfterS !== undefined) return String(rl.retryAfterS);
-    const remainingMs = Math.max(1, windowTimes[0] + rl.windowMs - now);
-    return rl.wholeSeconds ? String(Math.ceil(remainingMs / 1000)) : (Math.ceil(remainingMs) / 1000).toFixed(3);
-  };
+  const rateModel = options.rateLimit ? createRateModel(options.rateLimit) : undefined;
 
   const faultFor = (endpoint: Endpoint, occurrence: number): Fault | undefined =>
     (options.faults ?? []).find((f) => {
@@ -377,19 +364,17 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
       return;
     }
     const record = (status: number) => {
-      requests.push({ endpoint, method, path: url.pathname + url.search, status });
+      requests.push({ at: Date.now(), endpoint, method, path: url.pathname + url.search, status });
       if (status === 429) http429++;
       else counts[endpoint]++;
     };
 
     const isApi = url.pathname.startsWith("/v1/");
-    if (isApi) {
-      const retryAfter = rateLimited();
-      if (retryAfter !== undefined) {
-        record(429);
-        send(res, { status: 429, headers: { "retry-after": retryAfter }, body: apiError(429, DEFAULT_MESSAGES[429]) });
-        return;
-      }
+    const admission = isApi ? rateModel?.admit(Date.now()) : undefined;
+    if (admission && !admission.admitted) {
+      record(429);
+      send(res, { status: 429, headers: admission.retryAfter !== undefined ? { "retry-after": admission.retryAfter } : {}, body: apiError(429, DEFAULT_MESSAGES[429]) });
+      return;
     }
 
     const occurrence = ++occurrences[endpoint];
@@ -440,6 +425,7 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
     accountsUrl: `${baseUrl}/accounts`,
     counts: () => ({ ...counts }),
     http429: () => http429,
+    neighbourRequests: () => rateModel?.neighbourRequests() ?? 0,
     requests,
     refreshTokens: () => [...validRefreshTokens],
     close: () =>
