@@ -16,9 +16,9 @@ export interface LandedSnapshot {
 
 /**
  * Contract C4: an extraction that must stop before the function's time runs out saves what it
- * fetched and fails with this error, so that a new invocation resumes it. The Node.js runtime
- * reports `error.name` as errorType (aws-lambda-nodejs-runtime-interface-client, Errors.js,
- * toRapidResponse), so the class must set its name: a subclass that does not is "Error".
+ * fetched and fails with ExtractionIncompleteError (lib/extract/errors.ts), so that a new
+ * invocation resumes it. The Node.js runtime reports `error.name` as errorType
+ * (aws-lambda-nodejs-runtime-interface-client, Errors.js, toRapidResponse); the class sets it.
  */
 export const EXTRACTION_INCOMPLETE = "ExtractionIncompleteError";
 

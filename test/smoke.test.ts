@@ -4,7 +4,9 @@ import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCo
 import { GetPartitionCommand } from "@aws-sdk/client-glue";
 import { InvokeCommand, ResourceNotFoundException } from "@aws-sdk/client-lambda";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { ExtractionIncompleteError } from "../lib/extract/errors";
 import { rejectedKeys } from "../lib/lake/layout";
+import { EXTRACTION_INCOMPLETE } from "../smoke/invokeExtractor";
 import { runSmoke } from "../smoke/runSmoke";
 import { SmokeFailure } from "../smoke/stepFailure";
 import { logGroupConsoleUrl } from "../smoke/whereToLook";
@@ -134,6 +136,11 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       expect(result.count).to.equal(42);
       expect(stack.mocks.lambda.commandCalls(InvokeCommand)).to.have.length(2);
       expect(lines).to.include("      invocation 1 stopped early (saved 400 of 900 entries); invoking again to resume (2 of at most 3)");
+    });
+
+    it("resumes on the very name the extractor's error carries as errorType", () => {
+      const err = new ExtractionIncompleteError("stopped", { playlistId: PLAYLIST, snapshotDate: DATE, attempt: 1, pagesFetched: 3, objectsLeft: 10 });
+      expect(err.name).to.equal(EXTRACTION_INCOMPLETE);
     });
 
     it("fails when the extraction is still incomplete after its bound of invocations", async () => {
