@@ -5,6 +5,7 @@
  */
 import { snapshotToTables } from "../lib/transform/toTables";
 import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
+import { runDailyBench } from "./daily";
 import { runExtractCase, type ExtractResult } from "./extract";
 import { runLambdaBench } from "./lambda";
 import { compareParquetWriters } from "./parquetWriters";
@@ -46,6 +47,22 @@ export const SECTIONS: BenchSection[] = [
       const extract = await runExtractCase({ items: ITEMS, batchEndpoints: false, rateLimit: RATE_LIMIT, concurrency: 8, knownWindow: true });
       const extractBatch = await runExtractCase({ items: ITEMS, batchEndpoints: true, rateLimit: RATE_LIMIT, concurrency: 8, knownWindow: true });
       return { results: { extract, extract_batch: extractBatch }, lines: [...extractLines("extract       ", extract), ...extractLines("extract_batch ", extractBatch)] };
+    },
+  },
+  {
+    name: "daily",
+    title: "daily: day 1 on an empty artist/album cache, day 2 unchanged and with 1 % of entries replaced (development mode, default cache settings)",
+    run: async () => {
+      const daily = await runDailyBench(ITEMS);
+      const t = daily.targets;
+      return {
+        results: { daily },
+        lines: [
+          `daily          day 1 ${daily.day1_calls} calls; day 2 ${daily.day2_calls} vs lower bound ${daily.day2_lower_bound}  ${mark(t.day2_calls_eq_lower_bound.pass)}`,
+          `daily          day 2 is ${(t.day2_max_10pct_of_day1.value * 100).toFixed(1)} % of day 1 (target <= 10 %)  ${mark(t.day2_max_10pct_of_day1.pass)}`,
+          `daily          day 2 with 1 % of entries replaced: ${daily.day2_changed_calls} vs lower bound ${daily.day2_changed_lower_bound} (${daily.day2_changed_new_ids} new ids)  ${mark(t.day2_changed_calls_eq_lower_bound.pass)}`,
+        ],
+      };
     },
   },
   {
