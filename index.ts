@@ -3,6 +3,7 @@
  * sql/views and sql/queries files (the same files the local run uses), and exports what a
  * user needs to find and use it. Deploy guide: README.md, "Deploy on AWS".
  */
+import * as pulumi from "@pulumi/pulumi";
 import { readPipelineConfig } from "./components/pipelineConfig";
 import { SpotifyPipeline } from "./components/spotifyPipeline";
 import { loadQueries, loadViews } from "./lib/query/sqlFiles";
@@ -20,3 +21,5 @@ export const viewsFunctionName = pipeline.analytics.viewsFunction.fn.name;
 export const spotifySecretArn = pipeline.extractor.secret.arn;
 export const alertTopicArn = pipeline.monitoring.topic.arn;
 export const athenaConsoleUrl = pipeline.athenaConsoleUrl;
+/** The configured playlist ids (contract C3: what `npm run smoke` may extract). */
+export const playlists = pulumi.output(pipeline.extractor.playlists);

@@ -19,6 +19,7 @@ import * as yazl from "yazl";
 import { bundleHandler, bundledHandlerFactory, PROJECT_ROOT } from "../components/handlerBundle";
 import { lambdaCodePathOptions } from "../components/lambdaCode";
 import { loadViews } from "../lib/query/sqlFiles";
+import { HANDLER_NAMES, HANDLERS } from "../components/handlerRegistry";
 
 export interface LambdaMeasurement {
   archive_bytes: number;
@@ -30,13 +31,9 @@ export interface LambdaMeasurement {
   target_max_10_mib: { target: number; value: number; pass: boolean };
 }
 
-/** The handlers components/ deploys: entry file, factory export, plain-data args (see components/*.ts). */
+/** The handlers components/ deploys (components/handlerRegistry.ts), with the plain-data args their factories take. */
 export function benchHandlers(): { name: string; entry: string; exportName: string; args: unknown[] }[] {
-  return [
-    { name: "extract", entry: "extract", exportName: "extractHandlerFromEnv", args: [] },
-    { name: "transform", entry: "transform", exportName: "transformHandlerFromEnv", args: [] },
-    { name: "views", entry: "views", exportName: "viewsHandlerFromEnv", args: [loadViews().map((v) => ({ name: v.name, sql: v.sql }))] },
-  ];
+  return HANDLER_NAMES.map((name) => ({ name, ...HANDLERS[name], args: name === "views" ? [loadViews().map((v) => ({ name: v.name, sql: v.sql }))] : [] }));
 }
 
 const DUMMY_ENV = {
@@ -46,7 +43,6 @@ const DUMMY_ENV = {
   SPOTIFY_AUTH_MODE: "refresh_token",
   SPOTIFY_CONCURRENCY: "4",
   SPOTIFY_MAX_WAIT_S: "60",
-  CRAWLER_NAMES: "bench-parquet,bench-csv",
   ATHENA_WORKGROUP: "bench",
   GLUE_DATABASE: "bench",
 };

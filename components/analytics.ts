@@ -1,7 +1,9 @@
 /**
  * Athena: the workgroup analysts use (engine 3, settings enforced, encrypted results, a
  * bytes-scanned cutoff, CloudWatch metrics), the sql/queries as saved named queries, and the
- * views function that publishes sql/views after each successful crawl.
+ * views function that publishes sql/views: at deploy time (an aws.lambda.Invocation whose
+ * trigger is a hash of the views' SQL, so `pulumi up` publishes them on the first deploy and
+ * again whenever a view's SQL changes) and after each successful crawl.
  *
  * Views through Athena rather than Glue VIRTUAL_VIEW tables: Athena parses the SQL and writes
  * the view definition itself, so a wrong view fails loudly at publish time, and the same SQL
@@ -10,8 +12,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { crawlerStateChangePattern } from "./catalog";
-import type { ViewSql } from "../handlers/views";
+import { VIEWS_ENV, type PublishOnDeployEvent, type ViewSql } from "../contracts/views";
+import { glueArns, glueDatabaseBinding, grantsOnly, settingsBinding, type Binding } from "./bindings";
+import { HANDLERS } from "./handlerRegistry";
 import { pipelineFunction, type PipelineFunction } from "./lambdaCode";
 
 export const ATHENA_ENGINE_VERSION = "Athena engine version 3";
@@ -29,10 +34,40 @@ export interface AnalyticsArgs {
   database: aws.glue.CatalogDatabase;
   /** The crawlers whose success republishes the views. */
   viewTriggerCrawlerNames: pulumi.Input<string[]>;
+  /** The declared tables the views read: published only once they exist. */
+  tables: pulumi.Resource[];
   views: ViewSql[];
   queries: NamedQuerySql[];
   bytesScannedCutoffMb: number;
   logRetentionDays: number;
+}
+
+/** The SHA-256 of the views' names and SQL, in order: changes exactly when a view's SQL (or the list) changes. */
+export function viewsSqlHash(views: ViewSql[]): string {
+  return createHash("sha256").update(JSON.stringify(views.map((v) => [v.name, v.sql]))).digest("hex");
+}
+
+export function checkAnalyticsArgs(args: AnalyticsArgs): void {
+  if (!(Math.round(args.bytesScannedCutoffMb * 1024 * 1024) >= MIN_BYTES_SCANNED_CUTOFF)) {
+    throw new Error(`athenaBytesScannedCutoffMb is ${args.bytesScannedCutoffMb}: Athena's minimum is 10 (MB).`);
+  }
+  const names = args.views.map((v) => v.name);
+  if (new Set(names).size !== names.length) throw new Error(`Two views share a name: ${names.join(", ")}.`);
+}
+
+/**
+ * What running Athena DDL (CREATE OR REPLACE VIEW) needs in the Glue catalog. Athena user guide,
+ * "Configure access to databases and tables in the AWS Glue Data Catalog", section "Mandatory:
+ * access policy to the default database and catalog per AWS Region": glue:GetDatabase (and
+ * CreateDatabase) on the catalog and on the `default` database, whatever database the query uses.
+ */
+export function viewsGlueBinding(database: aws.glue.CatalogDatabase, parent: pulumi.Resource): Binding {
+  const arns = glueArns(parent);
+  const own = glueDatabaseBinding(VIEWS_ENV.database, database, arns, ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions"], ["*"]);
+  return {
+    env: own.env,
+    statements: [...own.statements, { Effect: "Allow", Action: ["glue:GetDatabase", "glue:GetDatabases"], Resource: [arns.catalog, arns.database("default")] }],
+  };
 }
 
 export class Analytics extends pulumi.ComponentResource {
@@ -40,13 +75,12 @@ export class Analytics extends pulumi.ComponentResource {
   readonly namedQueries: aws.athena.NamedQuery[];
   readonly viewsFunction: PipelineFunction;
   readonly viewsRule: aws.cloudwatch.EventRule;
+  readonly publishOnDeploy: aws.lambda.Invocation;
 
   constructor(name: string, args: AnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spotify-pipeline:index:Analytics", name, {}, opts);
+    checkAnalyticsArgs(args);
     const cutoffBytes = Math.round(args.bytesScannedCutoffMb * 1024 * 1024);
-    if (!(cutoffBytes >= MIN_BYTES_SCANNED_CUTOFF)) {
-      throw new Error(`athenaBytesScannedCutoffMb is ${args.bytesScannedCutoffMb}: Athena's minimum is 10 (MB).`);
-    }
 
     this.workgroup = new aws.athena.Workgroup(
       `${name}-workgroup`,
@@ -78,39 +112,42 @@ export class Analytics extends pulumi.ComponentResource {
         ),
     );
 
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    const glueArn = (what: string) => pulumi.interpolate`arn:aws:glue:${region}:${account}:${what}`;
-
     this.viewsFunction = pipelineFunction(
       `${name}-views`,
       {
-        description: "Publishes sql/views to Athena (CREATE OR REPLACE VIEW) after a successful crawl.",
-        handler: { entry: "views", exportName: "viewsHandlerFromEnv", args: [args.views.map((v) => ({ name: v.name, sql: v.sql }))] },
-        environment: { ATHENA_WORKGROUP: this.workgroup.name, GLUE_DATABASE: args.database.name },
+        description: "Publishes sql/views to Athena (CREATE OR REPLACE VIEW) on deploy and after a successful crawl.",
+        handler: HANDLERS.views,
+        handlerArgs: [args.views.map((v) => ({ name: v.name, sql: v.sql }))],
+        bindings: [
+          settingsBinding({ [VIEWS_ENV.workgroup]: this.workgroup.name }),
+          grantsOnly(
+            { Effect: "Allow", Action: ["athena:StartQueryExecution", "athena:GetQueryExecution"], Resource: this.workgroup.arn },
+            { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: args.resultsBucket.arn },
+            {
+              Effect: "Allow",
+              Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+              Resource: pulumi.interpolate`${args.resultsBucket.arn}/${QUERY_RESULTS_PREFIX}*`,
+            },
+          ),
+          viewsGlueBinding(args.database, this),
+        ],
         timeoutSeconds: 300,
         memoryMb: 256,
         logRetentionDays: args.logRetentionDays,
-        statements: [
-          { Effect: "Allow", Action: ["athena:StartQueryExecution", "athena:GetQueryExecution"], Resource: this.workgroup.arn },
-          {
-            Effect: "Allow",
-            Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions"],
-            Resource: [glueArn("catalog"), pulumi.interpolate`${glueArn("database/")}${args.database.name}`, pulumi.interpolate`${glueArn("table/")}${args.database.name}/*`],
-          },
-          {
-            Effect: "Allow",
-            Action: ["s3:GetBucketLocation", "s3:ListBucket"],
-            Resource: args.resultsBucket.arn,
-          },
-          {
-            Effect: "Allow",
-            Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-            Resource: pulumi.interpolate`${args.resultsBucket.arn}/${QUERY_RESULTS_PREFIX}*`,
-          },
-        ],
       },
       this,
+    );
+
+    // aws.lambda.Invocation invokes the function (RequestResponse) when it is created or replaced,
+    // and again when a value in `triggers` changes (Pulumi AWS provider, lambda.Invocation:
+    // "Map of arbitrary keys and values that, when changed, will trigger a re-invocation"). A
+    // failed publication fails `pulumi up` with the function's error.
+    const sqlSha256 = viewsSqlHash(args.views);
+    const event: PublishOnDeployEvent = { reason: "deploy", sqlSha256 };
+    this.publishOnDeploy = new aws.lambda.Invocation(
+      `${name}-publish-views`,
+      { functionName: this.viewsFunction.fn.name, input: JSON.stringify(event), triggers: { sqlSha256 } },
+      { parent: this, dependsOn: [this.viewsFunction.fn, this.viewsFunction.policy, ...args.tables] },
     );
 
     this.viewsRule = new aws.cloudwatch.EventRule(

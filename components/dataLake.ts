@@ -1,7 +1,9 @@
 /**
- * The lake bucket (raw_data/, transformed_data/) and the Athena results bucket. Both are
- * encrypted, private and TLS-only; the lake keeps versions, so an overwrite by a re-run can
- * be undone, and moves raw snapshots to cheaper storage; query results expire.
+ * The lake bucket (raw_data/, transformed_data/, cache/) and the Athena results bucket. Both are
+ * encrypted, private and TLS-only; the lake keeps versions, so an overwrite by a re-run can be
+ * undone, moves raw snapshots to cheaper storage and is kept by `pulumi destroy` unless told
+ * otherwise; query results expire and their bucket is removed with the stack (results are not
+ * data: any query can be run again).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,8 +18,24 @@ export interface DataLakeArgs {
   noncurrentVersionExpireDays: number;
   /** Days before Athena query results are deleted. */
   queryResultsExpireDays: number;
-  /** Lets `pulumi destroy` remove buckets that still hold objects; off by default so data is never lost by accident. */
-  forceDestroy?: boolean;
+  /** Lets `pulumi destroy` remove the lake bucket while it still holds objects; off by default so data is never lost by accident. */
+  forceDestroyLake: boolean;
+}
+
+/**
+ * S3 User Guide, "Transitioning objects using Amazon S3 Lifecycle": objects must stay at least
+ * 30 days in S3 Standard before Standard-IA, and 30 days in Standard-IA before a further transition.
+ */
+export function checkDataLakeArgs(args: DataLakeArgs): void {
+  if (args.rawInfrequentAccessAfterDays < 30) {
+    throw new Error(`rawInfrequentAccessAfterDays is ${args.rawInfrequentAccessAfterDays}: S3 moves objects to Standard-IA after 30 days at the earliest.`);
+  }
+  if (args.rawGlacierAfterDays < args.rawInfrequentAccessAfterDays + 30) {
+    throw new Error(
+      `rawGlacierAfterDays (${args.rawGlacierAfterDays}) must be at least rawInfrequentAccessAfterDays + 30 (${args.rawInfrequentAccessAfterDays + 30}): ` +
+        `S3 needs objects to stay 30 days in Standard-IA before a further transition.`,
+    );
+  }
 }
 
 export class DataLake extends pulumi.ComponentResource {
@@ -26,16 +44,17 @@ export class DataLake extends pulumi.ComponentResource {
 
   constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spotify-pipeline:index:DataLake", name, {}, opts);
-    if (args.rawGlacierAfterDays <= args.rawInfrequentAccessAfterDays) {
-      throw new Error(
-        `rawGlacierAfterDays (${args.rawGlacierAfterDays}) must be greater than rawInfrequentAccessAfterDays (${args.rawInfrequentAccessAfterDays}): ` +
-          `S3 needs objects to stay 30 days in Standard-IA before a further transition.`,
-      );
-    }
+    checkDataLakeArgs(args);
+    this.lakeBucket = this.privateBucket(`${name}-data`, args.forceDestroyLake);
+    // forceDestroy: S3 refuses to delete a bucket that holds objects; this lets `pulumi destroy` empty it first.
+    this.resultsBucket = this.privateBucket(`${name}-athena-results`, true);
+    this.lakeStorage(name, args);
+    this.resultsExpiry(name, args);
+    this.registerOutputs({ lakeBucket: this.lakeBucket.bucket, resultsBucket: this.resultsBucket.bucket });
+  }
 
-    this.lakeBucket = this.privateBucket(`${name}-data`, args.forceDestroy);
-    this.resultsBucket = this.privateBucket(`${name}-athena-results`, args.forceDestroy);
-
+  /** Versions (an overwrite can be undone) and cheaper storage classes for raw snapshots; current objects never expire. */
+  private lakeStorage(name: string, args: DataLakeArgs): void {
     new aws.s3.BucketVersioning(
       `${name}-data-versioning`,
       { bucket: this.lakeBucket.id, versioningConfiguration: { status: "Enabled" } },
@@ -66,6 +85,9 @@ export class DataLake extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+  }
+
+  private resultsExpiry(name: string, args: DataLakeArgs): void {
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-athena-results-lifecycle`,
       {
@@ -82,12 +104,10 @@ export class DataLake extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    this.registerOutputs({ lakeBucket: this.lakeBucket.bucket, resultsBucket: this.resultsBucket.bucket });
   }
 
   /** A bucket with SSE-S3 encryption, every public access blocked, and a policy refusing plain HTTP. */
-  private privateBucket(name: string, forceDestroy = false): aws.s3.Bucket {
+  private privateBucket(name: string, forceDestroy: boolean): aws.s3.Bucket {
     const bucket = new aws.s3.Bucket(name, { forceDestroy }, { parent: this });
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,

@@ -1,4 +1,4 @@
-/** An encrypted SQS queue that keeps failed asynchronous invocations for 14 days, for inspection and replay. */
+/** An encrypted SQS queue that keeps failed invocations for 14 days (SQS's maximum retention), for inspection and replay. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -6,7 +6,11 @@ export function deadLetterQueue(name: string, parent: pulumi.Resource): aws.sqs.
   return new aws.sqs.Queue(name, { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true }, { parent });
 }
 
-/** Async invocations retry twice, then land in the queue with the event and the error. */
+/**
+ * Asynchronous invocations retry twice, then go to the queue with the event and the error
+ * (Lambda developer guide, "Capturing records of Lambda asynchronous invocations": on-failure
+ * destinations).
+ */
 export function sendFailuresTo(name: string, fn: aws.lambda.Function, queue: aws.sqs.Queue, parent: pulumi.Resource): aws.lambda.FunctionEventInvokeConfig {
   return new aws.lambda.FunctionEventInvokeConfig(
     name,

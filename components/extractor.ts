@@ -1,21 +1,32 @@
 /**
- * The extractor: a Secrets Manager secret with the Spotify credentials, a Lambda that lands
- * one playlist's raw snapshot per invocation, and a schedule with one target per playlist
- * (input {"playlist_id": ...}), so each playlist runs, fails and retries on its own. EventBridge
- * allows five targets per rule, so playlists are spread over as many rules as needed.
+ * The extractor: a Secrets Manager secret with the Spotify credentials, a queue of extraction
+ * requests, and a Lambda that lands one playlist's raw snapshot per message.
  *
- * Reserved concurrency bounds how many playlists call Spotify at once (Spotify's rate limit
- * is per app); invocations above it wait in Lambda's async queue and retry, they are not lost.
+ * How many extractions call Spotify at once (Spotify's rate limit is per app): the schedule puts
+ * one message per playlist on the queue, and the queue's event source mapping has
+ * scalingConfig.maximumConcurrency (default 2, SQS's minimum) so at most that many run at once,
+ * on any account. Reserved concurrency would do it too but fails on accounts with a concurrency
+ * quota of 10 (Lambda keeps 100 unreserved; PutFunctionConcurrency). Lambda developer guide,
+ * "Configuring scaling behavior for SQS event source mappings" / "Configuring maximum
+ * concurrency for Amazon SQS event sources"; ScalingConfig: "Valid Range: Minimum value of 2.
+ * Maximum value of 1000". A failed extraction's message comes back after the visibility timeout
+ * and, after maxReceiveCount tries, moves to the dead-letter queue; a direct invocation
+ * (contract C3) still works and bypasses the queue.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { RAW_SNAPSHOT_PREFIX } from "../lib/lake/layout";
-import { deadLetterQueue, sendFailuresTo } from "./deadLetterQueue";
+import { RAW_SNAPSHOT_PREFIX, SPOTIFY_CACHE_PREFIX } from "../lib/lake/layout";
+import { EXTRACT_ENV, type AuthMode, type ExtractRequest } from "../contracts/extract";
+import { bucketBinding, secretBinding, settingsBinding } from "./bindings";
+import { HANDLERS } from "./handlerRegistry";
 import { pipelineFunction, type PipelineFunction } from "./lambdaCode";
 
+/** EventBridge allows five targets per rule (EventBridge quotas, "Targets per rule"). */
 export const TARGETS_PER_RULE = 5;
-
-export type AuthMode = "refresh_token" | "client_credentials";
+/** Deliveries of one request before it moves to the dead-letter queue (an extraction that runs out of time resumes on the next, contract C4). */
+export const EXTRACT_MAX_RECEIVES = 5;
+/** What an SQS event source mapping needs on the function's role (Lambda developer guide, "Using Lambda with Amazon SQS", execution role permissions). */
+export const QUEUE_CONSUMER_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"];
 
 export interface ExtractorArgs {
   lakeBucket: aws.s3.Bucket;
@@ -29,9 +40,12 @@ export interface ExtractorArgs {
   refreshToken?: pulumi.Input<string | undefined>;
   memoryMb: number;
   timeoutSeconds: number;
-  /** Undefined: the account's unreserved pool (new accounts cannot reserve any). */
-  reservedConcurrency?: number;
+  /** Extractions running at once (the queue's event source maximum concurrency, 2 to 1000). */
+  maxConcurrency: number;
   spotifyConcurrency: number;
+  /** Contract C2: the Spotify object cache's settings. */
+  cacheMaxAgeDays: number;
+  cacheDailyRefresh: number;
   logRetentionDays: number;
 }
 
@@ -42,19 +56,38 @@ export function scheduleGroups(playlists: string[]): string[][] {
   return groups;
 }
 
+export function checkExtractorArgs(args: ExtractorArgs): void {
+  if (args.playlists.length === 0) throw new Error("No playlists configured: `pulumi config set --path 'playlists[0]' <playlist id>`.");
+  if (new Set(args.playlists).size !== args.playlists.length) throw new Error(`A playlist is listed twice in config "playlists": ${args.playlists.join(", ")}.`);
+  if (!Number.isInteger(args.maxConcurrency) || args.maxConcurrency < 2 || args.maxConcurrency > 1000) {
+    throw new Error(`extractMaxConcurrency is ${args.maxConcurrency}: an SQS event source's maximum concurrency is 2 to 1000 (Lambda API reference, ScalingConfig).`);
+  }
+}
+
 export class Extractor extends pulumi.ComponentResource {
   readonly secret: aws.secretsmanager.Secret;
   readonly function: PipelineFunction;
-  readonly deadLetterQueue: aws.sqs.Queue;
+  readonly queue: aws.sqs.Queue;
+  readonly eventSource: aws.lambda.EventSourceMapping;
   readonly scheduleRules: aws.cloudwatch.EventRule[] = [];
   readonly targets: aws.cloudwatch.EventTarget[] = [];
+  /** The playlist ids the schedule extracts (normalized). */
+  readonly playlists: string[];
 
   constructor(name: string, args: ExtractorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spotify-pipeline:index:Extractor", name, {}, opts);
-    if (args.playlists.length === 0) throw new Error("No playlists configured: `pulumi config set --path 'playlists[0]' <playlist id>`.");
-    if (new Set(args.playlists).size !== args.playlists.length) throw new Error(`A playlist is listed twice in config "playlists": ${args.playlists.join(", ")}.`);
+    checkExtractorArgs(args);
+    this.playlists = [...args.playlists];
+    this.secret = this.credentialsSecret(name, args);
+    this.function = this.extractFunction(name, args);
+    this.queue = this.requestQueue(name, args);
+    this.eventSource = this.queueToFunction(name, args);
+    this.schedulePlaylists(name, args);
+    this.registerOutputs({ functionName: this.function.fn.name, secretArn: this.secret.arn, queueUrl: this.queue.url });
+  }
 
-    this.secret = new aws.secretsmanager.Secret(
+  private credentialsSecret(name: string, args: ExtractorArgs): aws.secretsmanager.Secret {
+    const secret = new aws.secretsmanager.Secret(
       `${name}-spotify-credentials`,
       { description: "Spotify app credentials for the extractor: {client_id, client_secret, refresh_token}. The extractor writes rotated refresh tokens back here.", recoveryWindowInDays: 7 },
       { parent: this },
@@ -66,65 +99,124 @@ export class Extractor extends pulumi.ComponentResource {
     );
     new aws.secretsmanager.SecretVersion(
       `${name}-spotify-credentials-value`,
-      { secretId: this.secret.id, secretString },
+      { secretId: secret.id, secretString },
       // A rotation by the extractor moves AWSCURRENT to its own version: never move it back. A changed config value still makes a new current version.
       { parent: this, ignoreChanges: ["versionStages"] },
     );
+    return secret;
+  }
 
-    this.deadLetterQueue = deadLetterQueue(`${name}-dlq`, this);
-
+  private extractFunction(name: string, args: ExtractorArgs): PipelineFunction {
+    const e = EXTRACT_ENV;
     // Leave time to write what was fetched: the client gives up on a Retry-After it cannot afford.
     const maxWaitS = Math.max(1, Math.min(120, Math.floor(args.timeoutSeconds / 3)));
-    this.function = pipelineFunction(
+    return pipelineFunction(
       `${name}-fn`,
       {
-        description: "Extracts one Spotify playlist ({\"playlist_id\": ...}) and lands its raw snapshot under raw_data/.",
-        handler: { entry: "extract", exportName: "extractHandlerFromEnv" },
-        environment: {
-          LAKE_BUCKET: args.lakeBucket.bucket,
-          SPOTIFY_SECRET_ARN: this.secret.arn,
-          SPOTIFY_AUTH_MODE: args.authMode,
-          SPOTIFY_CONCURRENCY: String(args.spotifyConcurrency),
-          SPOTIFY_MAX_WAIT_S: String(maxWaitS),
-        },
+        description: "Extracts one Spotify playlist ({\"playlist_id\": ...}, directly or from its queue) and lands its raw snapshot under raw_data/.",
+        handler: HANDLERS.extract,
+        bindings: [
+          // Raw snapshots: write only. The object cache (contract C2): only this role reads and writes under its prefix.
+          bucketBinding(e.bucket, args.lakeBucket, { read: [SPOTIFY_CACHE_PREFIX], write: [RAW_SNAPSHOT_PREFIX, SPOTIFY_CACHE_PREFIX], list: [SPOTIFY_CACHE_PREFIX] }),
+          secretBinding(e.secretArn, this.secret, { writeBack: true }),
+          settingsBinding({
+            [e.authMode]: args.authMode,
+            [e.concurrency]: String(args.spotifyConcurrency),
+            [e.maxWaitS]: String(maxWaitS),
+            [e.cacheMaxAgeDays]: String(args.cacheMaxAgeDays),
+            [e.cacheDailyRefresh]: String(args.cacheDailyRefresh),
+          }),
+        ],
         memoryMb: args.memoryMb,
         timeoutSeconds: args.timeoutSeconds,
         logRetentionDays: args.logRetentionDays,
-        reservedConcurrency: args.reservedConcurrency,
-        statements: [
-          { Effect: "Allow", Action: ["s3:PutObject"], Resource: pulumi.interpolate`${args.lakeBucket.arn}/${RAW_SNAPSHOT_PREFIX}*` },
-          { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: this.secret.arn },
-          { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: this.deadLetterQueue.arn },
-        ],
       },
       this,
     );
-    const fn = this.function.fn;
-    sendFailuresTo(`${name}-on-failure`, fn, this.deadLetterQueue, this);
+  }
 
+  private requestQueue(name: string, args: ExtractorArgs): aws.sqs.Queue {
+    return new aws.sqs.Queue(
+      `${name}-requests`,
+      {
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: 4 * 24 * 3600,
+        // Lambda developer guide, "Using Lambda with Amazon SQS": set the queue's visibility timeout
+        // to at least six times the function's timeout, so a message is not redelivered while an
+        // invocation (with its retries under throttling) still holds it.
+        visibilityTimeoutSeconds: 6 * args.timeoutSeconds,
+        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.function.deadLetterQueue.arn, maxReceiveCount: EXTRACT_MAX_RECEIVES }),
+      },
+      { parent: this },
+    );
+  }
+
+  private queueToFunction(name: string, args: ExtractorArgs): aws.lambda.EventSourceMapping {
+    // The event source mapping polls with the function's role (Lambda developer guide, "Execution role permissions" for SQS).
+    const consume = new aws.iam.RolePolicy(
+      `${name}-fn-consume-requests`,
+      {
+        role: this.function.role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: QUEUE_CONSUMER_ACTIONS, Resource: this.queue.arn }],
+        }),
+      },
+      { parent: this },
+    );
+    return new aws.lambda.EventSourceMapping(
+      `${name}-from-queue`,
+      {
+        eventSourceArn: this.queue.arn,
+        functionName: this.function.fn.arn,
+        // One playlist per invocation: each gets the whole timeout, and fails and retries on its own.
+        batchSize: 1,
+        scalingConfig: { maximumConcurrency: args.maxConcurrency },
+      },
+      { parent: this, dependsOn: [consume] },
+    );
+  }
+
+  private schedulePlaylists(name: string, args: ExtractorArgs): void {
     scheduleGroups(args.playlists).forEach((group, i) => {
       const rule = new aws.cloudwatch.EventRule(
         `${name}-schedule-${i}`,
-        { description: `Extracts playlists ${group.join(", ")} on ${args.schedule}.`, scheduleExpression: args.schedule },
-        { parent: this },
-      );
-      const allow = new aws.lambda.Permission(
-        `${name}-schedule-${i}-invoke`,
-        { action: "lambda:InvokeFunction", function: fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+        { description: `Queues the extraction of playlists ${group.join(", ")} on ${args.schedule}.`, scheduleExpression: args.schedule },
         { parent: this },
       );
       this.scheduleRules.push(rule);
       for (const playlistId of group) {
+        const request: ExtractRequest = { playlist_id: playlistId };
         this.targets.push(
           new aws.cloudwatch.EventTarget(
             `${name}-playlist-${playlistId}`,
-            { rule: rule.name, targetId: `playlist-${playlistId}`, arn: fn.arn, input: JSON.stringify({ playlist_id: playlistId }) },
-            { parent: this, dependsOn: [allow] },
+            { rule: rule.name, targetId: `playlist-${playlistId}`, arn: this.queue.arn, input: JSON.stringify(request) },
+            { parent: this },
           ),
         );
       }
     });
-
-    this.registerOutputs({ functionName: fn.name, secretArn: this.secret.arn });
+    // EventBridge sends to an SQS target under the queue's resource policy (EventBridge user guide,
+    // "Using resource-based policies for Amazon EventBridge": Amazon SQS permissions).
+    new aws.sqs.QueuePolicy(
+      `${name}-requests-from-schedule`,
+      {
+        queueUrl: this.queue.url,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "ScheduleSendsRequests",
+              Effect: "Allow",
+              Principal: { Service: "events.amazonaws.com" },
+              Action: "sqs:SendMessage",
+              Resource: this.queue.arn,
+              Condition: { ArnEquals: { "aws:SourceArn": this.scheduleRules.map((r) => r.arn) } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
   }
 }

@@ -12,12 +12,17 @@
  * EXTERNAL_PACKAGES stay outside (see there); components/lambdaCode.ts ships what they need.
  */
 import { buildSync } from "esbuild";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import * as path from "node:path";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
-export const BUNDLE_DIR = ".pulumi-build";
+/**
+ * Where bundles are written, relative to the project root: npm's conventional cache folder
+ * (node_modules/.cache, git-ignored with node_modules), never the source tree, so `pulumi
+ * preview` leaves the checkout as it was. CallbackFunction can only pack files from disk.
+ */
+export const BUNDLE_DIR = "node_modules/.cache/spotify-pipeline/lambda";
 
 /**
  * Packages the bundle leaves to `require` at run time:
@@ -43,7 +48,7 @@ export function packageNameOf(specifier: string): string {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-/** Bundles handlers/<entry>.ts into .pulumi-build/<entry>.js (deterministic, so unchanged code gives an unchanged archive). */
+/** Bundles handlers/<entry>.ts into BUNDLE_DIR/<entry>.js (deterministic, so unchanged code gives an unchanged archive). */
 export function bundleHandler(entry: string): HandlerBundle {
   if (!/^[a-zA-Z0-9_-]+$/.test(entry)) throw new Error(`Handler entry "${entry}" must be the bare name of a file in handlers/.`);
   const result = buildSync({
@@ -73,7 +78,9 @@ export function bundleHandler(entry: string): HandlerBundle {
   const packages = [...new Set(imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => packageNameOf(i.path)))].sort();
   const relativePath = `${BUNDLE_DIR}/${entry}.js`;
   mkdirSync(path.join(PROJECT_ROOT, BUNDLE_DIR), { recursive: true });
-  writeFileSync(path.join(PROJECT_ROOT, relativePath), text);
+  const file = path.join(PROJECT_ROOT, relativePath);
+  // Unchanged text, untouched file: a preview that changes nothing writes nothing.
+  if (!existsSync(file) || readFileSync(file, "utf8") !== text) writeFileSync(file, text);
   return { relativePath, requirePath: `./${relativePath}`, text, packages };
 }
 

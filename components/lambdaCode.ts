@@ -1,14 +1,24 @@
 /**
- * What every Lambda of the pipeline shares: runtime, what goes into the code archive, the
- * trust policy and the log group a role may write to.
+ * What every Lambda of the pipeline shares: runtime and architecture, what goes into the code
+ * archive, the trust policy, its log group, its bindings (env var + grant), and a dead-letter
+ * queue for failed asynchronous invocations.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { bundleHandler, bundledHandlerFactory, PROJECT_ROOT, type HandlerBundle } from "./handlerBundle";
+import { combineBindings, grantsOnly, type Binding } from "./bindings";
+import { deadLetterQueue, sendFailuresTo } from "./deadLetterQueue";
+import type { HandlerRef } from "./handlerRegistry";
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
+/**
+ * Graviton: Lambda bills arm64 about 20% less per GB-second than x86_64 (AWS Lambda pricing),
+ * nothing here is native (parquet-wasm is WebAssembly), and bench/lambda.ts measures the cold
+ * start of each archive on both where it can (see README, "Performance").
+ */
+export const LAMBDA_ARCHITECTURE = "arm64";
 
 /** The project's runtime dependencies (package.json "dependencies"). */
 export function projectDependencies(packageJsonPath = path.resolve(__dirname, "../package.json")): string[] {
@@ -44,6 +54,12 @@ export function lambdaCodePathOptions(
   dependencies: string[] = projectDependencies(),
   projectRoot: string = PROJECT_ROOT,
 ): pulumi.runtime.CodePathOptions {
+  // Pulumi packs codePathOptions paths relative to the working directory (CallbackFunction →
+  // pulumi.runtime.computeCodePaths), which the Pulumi CLI sets to the project folder; anywhere
+  // else the archive would silently miss files, so say so instead.
+  if (path.resolve(process.cwd()) !== path.resolve(projectRoot)) {
+    throw new Error(`Lambda archives are packed relative to the working directory: run from ${projectRoot} (the Pulumi CLI does), not ${process.cwd()}.`);
+  }
   const shipped: string[] = [];
   for (const name of bundle.packages.filter((p) => !isRuntimeProvided(p))) {
     const files = SHIPPED_EXTERNAL_FILES[name];
@@ -64,80 +80,70 @@ export const LAMBDA_ASSUME_ROLE_POLICY = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
-/** S3 ARNs for "every object under this prefix" of a bucket. */
-export function objectArns(bucketArn: pulumi.Input<string>, ...prefixes: string[]): pulumi.Output<string[]> {
-  return pulumi.output(bucketArn).apply((arn) => prefixes.map((p) => `${arn}/${p}*`));
-}
-
-export interface FunctionBasics {
-  role: aws.iam.Role;
-  logGroup: aws.cloudwatch.LogGroup;
-  /** The function should depend on it, so it never runs before its grants exist. */
-  policy: aws.iam.RolePolicy;
-}
-
-/**
- * A role Lambda can assume and a log group with a retention, created before the function so
- * Lambda never creates an unbounded one itself. `statements` are the function's only grants
- * besides writing to its own log group.
- */
-export function functionBasics(
-  name: string,
-  args: { logRetentionDays: number; statements: pulumi.Input<pulumi.Input<aws.iam.PolicyStatement>[]> },
-  parent: pulumi.Resource,
-): FunctionBasics {
-  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent });
-  const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: LAMBDA_ASSUME_ROLE_POLICY }, { parent });
-  const statements = pulumi.all([pulumi.output(args.statements), logGroup.arn]).apply(([own, logArn]) => [
-    { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
-    ...own,
-  ]);
-  const policy = new aws.iam.RolePolicy(
-    `${name}-policy`,
-    { role: role.id, policy: statements.apply((Statement) => JSON.stringify({ Version: "2012-10-17", Statement })) },
-    { parent },
-  );
-  return { role, logGroup, policy };
-}
-
 export interface PipelineFunctionArgs {
-  /** The handler: handlers/<entry>.ts, whose export `exportName(...args)` returns the Lambda handler. */
-  handler: { entry: string; exportName: string; args?: unknown[] };
+  /** An entry of HANDLERS (components/handlerRegistry.ts). */
+  handler: HandlerRef;
+  /** Plain data passed to the handler factory (serialized into the archive): never a secret. */
+  handlerArgs?: unknown[];
   description: string;
-  statements: pulumi.Input<pulumi.Input<aws.iam.PolicyStatement>[]>;
-  /** Names and ARNs only: never a secret value. */
-  environment: Record<string, pulumi.Input<string>>;
+  /** Each resource the function uses: its env var and its grant together. */
+  bindings: Binding[];
   timeoutSeconds: number;
   memoryMb: number;
   logRetentionDays: number;
-  /** Omit for the account's unreserved pool. */
-  reservedConcurrency?: number;
 }
 
-export interface PipelineFunction extends FunctionBasics {
+export interface PipelineFunction {
   fn: aws.lambda.CallbackFunction<unknown, unknown>;
+  role: aws.iam.Role;
+  logGroup: aws.cloudwatch.LogGroup;
+  policy: aws.iam.RolePolicy;
+  /** Where failed asynchronous invocations go, with the event and the error. */
+  deadLetterQueue: aws.sqs.Queue;
   bundle: HandlerBundle;
 }
 
-/** A CallbackFunction with its own least-privilege role, a log group, JSON logs and a lean archive. */
+/**
+ * A CallbackFunction with its own least-privilege role, a log group with a retention (created
+ * first, so Lambda never makes an unbounded one), JSON logs, a lean archive, an on-failure
+ * destination, and no reserved concurrency: Lambda requires 100 executions to stay unreserved
+ * (Lambda API reference, PutFunctionConcurrency: "you can't allocate more than the unreserved
+ * concurrency minus 100"), so on an account with a quota of 10 any reservation fails.
+ */
 export function pipelineFunction(name: string, args: PipelineFunctionArgs, parent: pulumi.Resource): PipelineFunction {
   const bundle = bundleHandler(args.handler.entry);
-  const basics = functionBasics(name, { logRetentionDays: args.logRetentionDays, statements: args.statements }, parent);
+  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent });
+  const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: LAMBDA_ASSUME_ROLE_POLICY }, { parent });
+  const dlq = deadLetterQueue(`${name}-dlq`, parent);
+  const { env, statements } = combineBindings([
+    ...args.bindings,
+    grantsOnly(
+      { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
+      // Lambda sends a failed async invocation to the on-failure destination with the function's role.
+      { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: dlq.arn },
+    ),
+  ]);
+  const policy = new aws.iam.RolePolicy(
+    `${name}-policy`,
+    { role: role.id, policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }) },
+    { parent },
+  );
   const fn = new aws.lambda.CallbackFunction<unknown, unknown>(
     name,
     {
-      callbackFactory: bundledHandlerFactory(bundle.requirePath, args.handler.exportName, args.handler.args),
+      callbackFactory: bundledHandlerFactory(bundle.requirePath, args.handler.exportName, args.handlerArgs),
       description: args.description,
-      role: basics.role,
+      role,
       runtime: LAMBDA_RUNTIME,
+      architectures: [LAMBDA_ARCHITECTURE],
       timeout: args.timeoutSeconds,
       memorySize: args.memoryMb,
-      environment: { variables: args.environment },
-      loggingConfig: { logFormat: "JSON", logGroup: basics.logGroup.name },
-      reservedConcurrentExecutions: args.reservedConcurrency,
+      environment: { variables: env },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
       codePathOptions: lambdaCodePathOptions(bundle),
     },
-    { parent, dependsOn: [basics.policy, basics.logGroup] },
+    { parent, dependsOn: [policy, logGroup] },
   );
-  return { ...basics, fn, bundle };
+  sendFailuresTo(`${name}-on-failure`, fn, dlq, parent);
+  return { fn, role, logGroup, policy, deadLetterQueue: dlq, bundle };
 }

@@ -1,89 +1,136 @@
 /**
- * The stack configuration (declared with types, descriptions and defaults in Pulumi.yaml),
- * read and checked in one place. Secret values stay Outputs marked secret: they only reach
- * the Secrets Manager secret.
+ * The stack configuration (declared with types, descriptions and defaults in Pulumi.yaml, which
+ * the Pulumi CLI applies), read and checked once here and handed to each component as its slice.
+ * CONFIG_DEFAULTS repeats Pulumi.yaml's defaults for runs without the CLI (tests under mocks);
+ * test/pipelineConfig.test.ts holds the two equal. Secret values stay Outputs marked secret: they
+ * only reach the Secrets Manager secret.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { normalizePlaylistId } from "../lib/lake/layout";
-import type { SpotifyPipelineArgs } from "./spotifyPipeline";
-
-export type PipelineConfig = Omit<SpotifyPipelineArgs, "views" | "queries">;
+import { AUTH_MODES, type AuthMode } from "../contracts/extract";
+import { parseWholeNumber } from "../contracts/env";
+import type { AnalyticsArgs } from "./analytics";
+import type { CatalogArgs } from "./catalog";
+import type { DataLakeArgs } from "./dataLake";
+import type { ExtractorArgs } from "./extractor";
+import type { MonitoringArgs } from "./monitoring";
+import type { TransformerArgs } from "./transformer";
 
 export const CONFIG_DEFAULTS = {
-  schedule: "cron(0 6 * * ? *)",
   authMode: "refresh_token",
+  schedule: "cron(0 6 * * ? *)",
+  crawlSchedule: "cron(0 12 * * ? *)",
+  databaseName: "",
   rawInfrequentAccessAfterDays: 30,
   rawGlacierAfterDays: 180,
   noncurrentVersionExpireDays: 90,
   queryResultsExpireDays: 30,
+  forceDestroyLake: false,
   extractMemoryMb: 512,
   extractTimeoutSeconds: 300,
-  extractReservedConcurrency: 1,
+  extractMaxConcurrency: 2,
   spotifyConcurrency: 4,
+  spotifyCacheMaxAgeDays: 30,
+  spotifyCacheDailyRefresh: 250,
   transformMemoryMb: 1024,
   transformTimeoutSeconds: 120,
   athenaBytesScannedCutoffMb: 1024,
   logRetentionDays: 30,
   stalenessAlarmHours: 26,
+  alarmEmail: "",
 } as const;
+
+/** Whole-number settings and the range each accepts. */
+export const WHOLE_NUMBER_RANGES = {
+  rawInfrequentAccessAfterDays: { min: 30, max: 3650 },
+  rawGlacierAfterDays: { min: 60, max: 36500 },
+  noncurrentVersionExpireDays: { min: 1, max: 36500 },
+  queryResultsExpireDays: { min: 1, max: 3650 },
+  extractMemoryMb: { min: 128, max: 10240 },
+  extractTimeoutSeconds: { min: 30, max: 900 },
+  extractMaxConcurrency: { min: 2, max: 1000 },
+  spotifyConcurrency: { min: 1, max: 16 },
+  spotifyCacheMaxAgeDays: { min: 1, max: 3650 },
+  spotifyCacheDailyRefresh: { min: 0, max: 100_000 },
+  transformMemoryMb: { min: 256, max: 10240 },
+  transformTimeoutSeconds: { min: 10, max: 900 },
+  athenaBytesScannedCutoffMb: { min: 10, max: 1_048_576 },
+  logRetentionDays: { min: 1, max: 3653 },
+  stalenessAlarmHours: { min: 1, max: 168 },
+} as const;
+
+type WholeNumberKey = keyof typeof WHOLE_NUMBER_RANGES;
+
+/** Keys an older version of this program read, with what replaced them: a clear error beats a silently ignored setting. */
+export const RETIRED_KEYS: Record<string, string> = {
+  extractReservedConcurrency: "extractMaxConcurrency (the extract queue's maximum concurrency, 2 or more; reserved concurrency fails on new accounts)",
+  forceDestroyBuckets: "forceDestroyLake (the Athena results bucket is now always removed with the stack)",
+};
+
+/** Each component's slice of the configuration (SpotifyPipeline adds the resources they share). */
+export interface PipelineConfig {
+  lake: DataLakeArgs;
+  catalog: Omit<CatalogArgs, "lakeBucket">;
+  extractor: Omit<ExtractorArgs, "lakeBucket" | "logRetentionDays">;
+  transformer: Pick<TransformerArgs, "memoryMb" | "timeoutSeconds">;
+  analytics: Pick<AnalyticsArgs, "bytesScannedCutoffMb">;
+  monitoring: Pick<MonitoringArgs, "stalenessHours" | "alarmEmail">;
+  logRetentionDays: number;
+}
 
 /** A Glue/Athena-safe database name from project and stack: "spotify_pipeline_dev". */
 export function defaultDatabaseName(project: string, stack: string): string {
   return `${project}_${stack}`.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 200);
 }
 
-function wholeNumber(config: pulumi.Config, key: string, fallback: number, min: number, max: number): number {
-  const value = config.getNumber(key) ?? fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`Config "${key}" is ${value}: use a whole number from ${min} to ${max} (\`pulumi config set ${key} <n>\`).`);
-  }
-  return value;
-}
-
 export function readPipelineConfig(config: pulumi.Config = new pulumi.Config(), project = pulumi.getProject(), stack = pulumi.getStack()): PipelineConfig {
+  for (const [key, replacement] of Object.entries(RETIRED_KEYS)) {
+    if (config.get(key) !== undefined) throw new Error(`Config "${key}" is no longer read: use ${replacement}, then \`pulumi config rm ${key}\`.`);
+  }
+  const num = (key: WholeNumberKey): number =>
+    parseWholeNumber(config.get(key) ?? CONFIG_DEFAULTS[key], `Config "${key}"`, WHOLE_NUMBER_RANGES[key], `\`pulumi config set ${key} <n>\``);
+  const text = (key: "schedule" | "crawlSchedule" | "databaseName" | "alarmEmail" | "authMode"): string => config.get(key) || CONFIG_DEFAULTS[key];
+
   const rawPlaylists = config.requireObject<unknown>("playlists");
   if (!Array.isArray(rawPlaylists) || rawPlaylists.length === 0 || rawPlaylists.some((p) => typeof p !== "string")) {
     throw new Error(`Config "playlists" must be a non-empty list of playlist ids, e.g. \`pulumi config set --path 'playlists[0]' 1Cp6VQCKf2VL4sP09jN9oX\`.`);
   }
-  const playlists = (rawPlaylists as string[]).map(normalizePlaylistId);
-
-  const authMode = config.get("authMode") ?? CONFIG_DEFAULTS.authMode;
-  if (authMode !== "refresh_token" && authMode !== "client_credentials") {
+  const authMode = text("authMode");
+  if (!(AUTH_MODES as readonly string[]).includes(authMode)) {
     throw new Error(`Config "authMode" is "${authMode}": use refresh_token (development-mode apps) or client_credentials (extended quota).`);
   }
-  const schedule = config.get("schedule") ?? CONFIG_DEFAULTS.schedule;
+  const schedule = text("schedule");
   if (!/^(cron|rate)\(.+\)$/.test(schedule)) {
     throw new Error(`Config "schedule" is "${schedule}": use an EventBridge expression such as cron(0 6 * * ? *) or rate(1 day).`);
   }
-  const reserved = config.getNumber("extractReservedConcurrency") ?? CONFIG_DEFAULTS.extractReservedConcurrency;
-  if (reserved !== -1 && (!Number.isInteger(reserved) || reserved < 1 || reserved > 10)) {
-    throw new Error(`Config "extractReservedConcurrency" is ${reserved}: use 1 to 10, or -1 for no reservation (accounts with a concurrency limit of 10 cannot reserve any).`);
-  }
-  const cutoffMb = config.getNumber("athenaBytesScannedCutoffMb") ?? CONFIG_DEFAULTS.athenaBytesScannedCutoffMb;
-  if (!(cutoffMb >= 10)) throw new Error(`Config "athenaBytesScannedCutoffMb" is ${cutoffMb}: Athena's minimum is 10.`);
+  const forceDestroyLake = config.getBoolean("forceDestroyLake") ?? CONFIG_DEFAULTS.forceDestroyLake;
 
   return {
-    playlists,
-    schedule,
-    authMode,
-    spotifyClientId: config.require("spotifyClientId"),
-    spotifyClientSecret: authMode === "client_credentials" ? config.requireSecret("spotifyClientSecret") : config.getSecret("spotifyClientSecret"),
-    spotifyRefreshToken: authMode === "refresh_token" ? config.requireSecret("spotifyRefreshToken") : undefined,
-    databaseName: config.get("databaseName") || defaultDatabaseName(project, stack),
-    rawInfrequentAccessAfterDays: wholeNumber(config, "rawInfrequentAccessAfterDays", CONFIG_DEFAULTS.rawInfrequentAccessAfterDays, 30, 3650),
-    rawGlacierAfterDays: wholeNumber(config, "rawGlacierAfterDays", CONFIG_DEFAULTS.rawGlacierAfterDays, 60, 36500),
-    noncurrentVersionExpireDays: wholeNumber(config, "noncurrentVersionExpireDays", CONFIG_DEFAULTS.noncurrentVersionExpireDays, 1, 36500),
-    queryResultsExpireDays: wholeNumber(config, "queryResultsExpireDays", CONFIG_DEFAULTS.queryResultsExpireDays, 1, 3650),
-    forceDestroyBuckets: config.getBoolean("forceDestroyBuckets") ?? false,
-    extractMemoryMb: wholeNumber(config, "extractMemoryMb", CONFIG_DEFAULTS.extractMemoryMb, 128, 10240),
-    extractTimeoutSeconds: wholeNumber(config, "extractTimeoutSeconds", CONFIG_DEFAULTS.extractTimeoutSeconds, 30, 900),
-    extractReservedConcurrency: reserved === -1 ? undefined : reserved,
-    spotifyConcurrency: wholeNumber(config, "spotifyConcurrency", CONFIG_DEFAULTS.spotifyConcurrency, 1, 16),
-    transformMemoryMb: wholeNumber(config, "transformMemoryMb", CONFIG_DEFAULTS.transformMemoryMb, 256, 10240),
-    transformTimeoutSeconds: wholeNumber(config, "transformTimeoutSeconds", CONFIG_DEFAULTS.transformTimeoutSeconds, 10, 900),
-    athenaBytesScannedCutoffMb: cutoffMb,
-    logRetentionDays: wholeNumber(config, "logRetentionDays", CONFIG_DEFAULTS.logRetentionDays, 1, 3653),
-    stalenessAlarmHours: wholeNumber(config, "stalenessAlarmHours", CONFIG_DEFAULTS.stalenessAlarmHours, 1, 168),
-    alarmEmail: config.get("alarmEmail") || undefined,
+    lake: {
+      rawInfrequentAccessAfterDays: num("rawInfrequentAccessAfterDays"),
+      rawGlacierAfterDays: num("rawGlacierAfterDays"),
+      noncurrentVersionExpireDays: num("noncurrentVersionExpireDays"),
+      queryResultsExpireDays: num("queryResultsExpireDays"),
+      forceDestroyLake,
+    },
+    catalog: { databaseName: text("databaseName") || defaultDatabaseName(project, stack), crawlSchedule: text("crawlSchedule") },
+    extractor: {
+      playlists: (rawPlaylists as string[]).map(normalizePlaylistId),
+      schedule,
+      authMode: authMode as AuthMode,
+      clientId: config.require("spotifyClientId"),
+      clientSecret: authMode === "client_credentials" ? config.requireSecret("spotifyClientSecret") : config.getSecret("spotifyClientSecret"),
+      refreshToken: authMode === "refresh_token" ? config.requireSecret("spotifyRefreshToken") : undefined,
+      memoryMb: num("extractMemoryMb"),
+      timeoutSeconds: num("extractTimeoutSeconds"),
+      maxConcurrency: num("extractMaxConcurrency"),
+      spotifyConcurrency: num("spotifyConcurrency"),
+      cacheMaxAgeDays: num("spotifyCacheMaxAgeDays"),
+      cacheDailyRefresh: num("spotifyCacheDailyRefresh"),
+    },
+    transformer: { memoryMb: num("transformMemoryMb"), timeoutSeconds: num("transformTimeoutSeconds") },
+    analytics: { bytesScannedCutoffMb: num("athenaBytesScannedCutoffMb") },
+    monitoring: { stalenessHours: num("stalenessAlarmHours"), alarmEmail: text("alarmEmail") || undefined },
+    logRetentionDays: num("logRetentionDays"),
   };
 }

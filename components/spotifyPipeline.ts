@@ -1,45 +1,26 @@
 /**
- * The whole pipeline: lake → extractor (schedule) → raw snapshot → transformer (S3 trigger)
- * → tables → crawlers → catalog → views (on crawl success) → Athena workgroup, watched by
- * monitoring. Every child is parented here and name-prefixed, so two stacks or two instances
- * never collide.
+ * The whole pipeline: lake → extractor (schedule → queue → Lambda) → raw snapshot → transformer
+ * (S3 trigger) → tables + partitions in the declared catalog → views (published on deploy and
+ * after crawls) → Athena workgroup, watched by monitoring; daily crawlers catch drift. Each
+ * component gets its slice of the configuration (components/pipelineConfig.ts) plus the
+ * resources it shares with the others. Every child is parented here and name-prefixed, so two
+ * stacks or two instances never collide.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { REJECTED_LOG_MESSAGE } from "../handlers/transform";
-import type { ViewSql } from "../handlers/views";
+import { TRANSFORM_LOG } from "../contracts/transform";
+import type { ViewSql } from "../contracts/views";
 import { Analytics, type NamedQuerySql } from "./analytics";
 import { Catalog } from "./catalog";
 import { DataLake } from "./dataLake";
-import { Extractor, type AuthMode } from "./extractor";
+import { Extractor } from "./extractor";
 import { Monitoring } from "./monitoring";
+import type { PipelineConfig } from "./pipelineConfig";
 import { Transformer } from "./transformer";
 
-export interface SpotifyPipelineArgs {
-  playlists: string[];
-  schedule: string;
-  authMode: AuthMode;
-  spotifyClientId: pulumi.Input<string>;
-  spotifyClientSecret?: pulumi.Input<string | undefined>;
-  spotifyRefreshToken?: pulumi.Input<string | undefined>;
-  databaseName: string;
+export interface SpotifyPipelineArgs extends PipelineConfig {
   views: ViewSql[];
   queries: NamedQuerySql[];
-  rawInfrequentAccessAfterDays: number;
-  rawGlacierAfterDays: number;
-  noncurrentVersionExpireDays: number;
-  queryResultsExpireDays: number;
-  forceDestroyBuckets: boolean;
-  extractMemoryMb: number;
-  extractTimeoutSeconds: number;
-  extractReservedConcurrency?: number;
-  spotifyConcurrency: number;
-  transformMemoryMb: number;
-  transformTimeoutSeconds: number;
-  athenaBytesScannedCutoffMb: number;
-  logRetentionDays: number;
-  stalenessAlarmHours: number;
-  alarmEmail?: string;
 }
 
 export class SpotifyPipeline extends pulumi.ComponentResource {
@@ -54,79 +35,43 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
   constructor(name: string, args: SpotifyPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spotify-pipeline:index:SpotifyPipeline", name, {}, opts);
     const parent = { parent: this };
+    const logRetentionDays = args.logRetentionDays;
 
-    this.lake = new DataLake(
-      `${name}-lake`,
-      {
-        rawInfrequentAccessAfterDays: args.rawInfrequentAccessAfterDays,
-        rawGlacierAfterDays: args.rawGlacierAfterDays,
-        noncurrentVersionExpireDays: args.noncurrentVersionExpireDays,
-        queryResultsExpireDays: args.queryResultsExpireDays,
-        forceDestroy: args.forceDestroyBuckets,
-      },
-      parent,
-    );
-    this.catalog = new Catalog(`${name}-catalog`, { lakeBucket: this.lake.lakeBucket, databaseName: args.databaseName }, parent);
-    this.extractor = new Extractor(
-      `${name}-extractor`,
-      {
-        lakeBucket: this.lake.lakeBucket,
-        playlists: args.playlists,
-        schedule: args.schedule,
-        authMode: args.authMode,
-        clientId: args.spotifyClientId,
-        clientSecret: args.spotifyClientSecret,
-        refreshToken: args.spotifyRefreshToken,
-        memoryMb: args.extractMemoryMb,
-        timeoutSeconds: args.extractTimeoutSeconds,
-        reservedConcurrency: args.extractReservedConcurrency,
-        spotifyConcurrency: args.spotifyConcurrency,
-        logRetentionDays: args.logRetentionDays,
-      },
-      parent,
-    );
+    this.lake = new DataLake(`${name}-lake`, args.lake, parent);
+    const lakeBucket = this.lake.lakeBucket;
+    this.catalog = new Catalog(`${name}-catalog`, { ...args.catalog, lakeBucket }, parent);
+    this.extractor = new Extractor(`${name}-extractor`, { ...args.extractor, lakeBucket, logRetentionDays }, parent);
     this.transformer = new Transformer(
       `${name}-transformer`,
-      {
-        lakeBucket: this.lake.lakeBucket,
-        crawlerNames: this.catalog.crawlerNames,
-        crawlerArns: this.catalog.crawlerArns,
-        memoryMb: args.transformMemoryMb,
-        timeoutSeconds: args.transformTimeoutSeconds,
-        logRetentionDays: args.logRetentionDays,
-      },
+      { ...args.transformer, lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, logRetentionDays },
       parent,
     );
     this.analytics = new Analytics(
       `${name}-analytics`,
       {
+        ...args.analytics,
         resultsBucket: this.lake.resultsBucket,
         database: this.catalog.database,
+        tables: Object.values(this.catalog.tables),
         // The views read the Parquet tables (the CSV copies are for spreadsheets), so the Parquet crawl republishes them.
         viewTriggerCrawlerNames: this.catalog.crawlers.parquet.name.apply((n) => [n]),
         views: args.views,
         queries: args.queries,
-        bytesScannedCutoffMb: args.athenaBytesScannedCutoffMb,
-        logRetentionDays: args.logRetentionDays,
+        logRetentionDays,
       },
       parent,
     );
     this.monitoring = new Monitoring(
       `${name}-monitoring`,
       {
+        ...args.monitoring,
         functions: [
-          { label: "extract", fn: this.extractor.function.fn, throttledPeriods: 6 },
-          { label: "transform", fn: this.transformer.function.fn },
-          { label: "views", fn: this.analytics.viewsFunction.fn },
-        ],
-        deadLetterQueues: [
-          { label: "extract", queue: this.extractor.deadLetterQueue },
-          { label: "transform", queue: this.transformer.deadLetterQueue },
+          { label: "extract", fn: this.extractor.function.fn, deadLetterQueue: this.extractor.function.deadLetterQueue },
+          { label: "transform", fn: this.transformer.function.fn, deadLetterQueue: this.transformer.function.deadLetterQueue },
+          { label: "views", fn: this.analytics.viewsFunction.fn, deadLetterQueue: this.analytics.viewsFunction.deadLetterQueue },
         ],
         crawlerNames: this.catalog.crawlerNames,
-        transform: { fn: this.transformer.function.fn, logGroup: this.transformer.function.logGroup, rejectedLogMessage: REJECTED_LOG_MESSAGE },
-        stalenessHours: args.stalenessAlarmHours,
-        alarmEmail: args.alarmEmail,
+        transform: { fn: this.transformer.function.fn, logGroup: this.transformer.function.logGroup, rejectedLogMessage: TRANSFORM_LOG.rejected },
       },
       parent,
     );
@@ -135,7 +80,7 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
     this.athenaConsoleUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/athena/home?region=${region}#/query-editor`;
 
     this.registerOutputs({
-      lakeBucket: this.lake.lakeBucket.bucket,
+      lakeBucket: lakeBucket.bucket,
       resultsBucket: this.lake.resultsBucket.bucket,
       database: this.catalog.database.name,
       workgroup: this.analytics.workgroup.name,

@@ -1,30 +1,35 @@
 /**
- * The transform: an S3 notification on new raw snapshots runs a Lambda that writes the
- * tables under transformed_data/ (or a rejected copy under raw_data/rejected/) and starts the
- * crawlers. Its role can read raw and write only those two output prefixes, so it cannot
- * overwrite raw data, and its outputs are outside the trigger prefix, so it cannot trigger
- * itself (FunctionRecursionConfig is the second guard). Failed async invocations go to a DLQ.
+ * The transform: an S3 notification on new raw snapshots runs a Lambda that writes the tables
+ * under transformed_data/ (or a rejected copy under raw_data/rejected/) and registers the new
+ * partitions in the declared Glue tables. Its role can read raw and write only those two output
+ * prefixes, so it cannot overwrite raw data, and its outputs are outside the trigger filter, so it
+ * cannot trigger itself (FunctionRecursionConfig is the second guard). Failed async invocations
+ * go to its dead-letter queue.
  *
  * The notification is declared explicitly (aws.s3.BucketNotification + aws.lambda.Permission)
  * rather than with bucket.onObjectCreated: onObjectCreated adds the notification only at
- * process exit, so it is invisible to tests and to readers; here the filter and the ordering
- * (permission before notification) are plain resources. S3 keeps one notification
- * configuration per bucket: this is the only one for the lake bucket.
+ * process exit, so it is invisible to tests and to readers. S3 keeps one notification
+ * configuration per bucket: this is the only one for the lake bucket. The filter is written
+ * URL-encoded, as S3 compares it (contracts/transform.ts, TRANSFORM_TRIGGER).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RAW_PREFIX, REJECTED_PREFIX, TRANSFORMED_PREFIX } from "../lib/lake/layout";
-import { TRANSFORM_TRIGGER } from "../handlers/s3Event";
-import { deadLetterQueue, sendFailuresTo } from "./deadLetterQueue";
+import { TRANSFORM_ENV, TRANSFORM_TRIGGER } from "../contracts/transform";
+import { bucketBinding, glueArns, glueDatabaseBinding } from "./bindings";
+import { HANDLERS } from "./handlerRegistry";
 import { pipelineFunction, type PipelineFunction } from "./lambdaCode";
 
 /** Where the transform may write: tables and rejected copies, never raw snapshots. */
 export const TRANSFORM_OUTPUT_PREFIXES = [TRANSFORMED_PREFIX, REJECTED_PREFIX] as const;
+/** Glue API, BatchCreatePartition: the partitions of the tables it wrote (idempotent, see handlers/partitions.ts). */
+export const TRANSFORM_GLUE_ACTIONS = ["glue:BatchCreatePartition"];
 
 export interface TransformerArgs {
   lakeBucket: aws.s3.Bucket;
-  crawlerNames: pulumi.Input<string[]>;
-  crawlerArns: pulumi.Input<string[]>;
+  database: aws.glue.CatalogDatabase;
+  /** The declared tables it registers partitions in (catalogTableName of each). */
+  tableNames: string[];
   memoryMb: number;
   timeoutSeconds: number;
   logRetentionDays: number;
@@ -32,59 +37,53 @@ export interface TransformerArgs {
 
 export class Transformer extends pulumi.ComponentResource {
   readonly function: PipelineFunction;
-  readonly deadLetterQueue: aws.sqs.Queue;
   readonly notification: aws.s3.BucketNotification;
 
   constructor(name: string, args: TransformerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spotify-pipeline:index:Transformer", name, {}, opts);
-    const bucketArn = args.lakeBucket.arn;
-
-    this.deadLetterQueue = deadLetterQueue(`${name}-dlq`, this);
+    if (args.tableNames.length === 0) throw new Error("The transformer needs the catalog's table names to register partitions in.");
 
     this.function = pipelineFunction(
       `${name}-fn`,
       {
-        description: "Turns each new raw snapshot into CSV and Parquet tables, then starts the crawlers.",
-        handler: { entry: "transform", exportName: "transformHandlerFromEnv" },
-        environment: { LAKE_BUCKET: args.lakeBucket.bucket, CRAWLER_NAMES: pulumi.output(args.crawlerNames).apply((n) => n.join(",")) },
+        description: "Turns each new raw snapshot into CSV and Parquet tables and registers their partitions in the Glue catalog.",
+        handler: HANDLERS.transform,
+        bindings: [
+          bucketBinding(TRANSFORM_ENV.bucket, args.lakeBucket, { read: [RAW_PREFIX], write: TRANSFORM_OUTPUT_PREFIXES, list: [RAW_PREFIX, TRANSFORMED_PREFIX] }),
+          glueDatabaseBinding(TRANSFORM_ENV.database, args.database, glueArns(this), TRANSFORM_GLUE_ACTIONS, args.tableNames),
+        ],
         memoryMb: args.memoryMb,
         timeoutSeconds: args.timeoutSeconds,
         logRetentionDays: args.logRetentionDays,
-        statements: [
-          { Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${bucketArn}/${RAW_PREFIX}*`, pulumi.interpolate`${bucketArn}/${TRANSFORMED_PREFIX}*`] },
-          { Effect: "Allow", Action: ["s3:PutObject"], Resource: TRANSFORM_OUTPUT_PREFIXES.map((p) => pulumi.interpolate`${bucketArn}/${p}*`) },
-          // Listing lets a HeadObject on a missing key answer 404 instead of 403.
-          { Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn, Condition: { StringLike: { "s3:prefix": [`${RAW_PREFIX}*`, `${TRANSFORMED_PREFIX}*`] } } },
-          { Effect: "Allow", Action: ["glue:StartCrawler"], Resource: args.crawlerArns },
-          { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: this.deadLetterQueue.arn },
-        ],
       },
       this,
     );
     const fn = this.function.fn;
-
     new aws.lambda.FunctionRecursionConfig(`${name}-recursion`, { functionName: fn.name, recursiveLoop: "Terminate" }, { parent: this });
-    sendFailuresTo(`${name}-on-failure`, fn, this.deadLetterQueue, this);
+    this.notification = this.trigger(name, args, fn);
+    this.registerOutputs({ functionName: fn.name, deadLetterQueue: this.function.deadLetterQueue.url });
+  }
 
+  private trigger(name: string, args: TransformerArgs, fn: aws.lambda.Function): aws.s3.BucketNotification {
     const allowS3 = new aws.lambda.Permission(
       `${name}-from-s3`,
       {
         action: "lambda:InvokeFunction",
         function: fn.name,
         principal: "s3.amazonaws.com",
-        sourceArn: bucketArn,
+        sourceArn: args.lakeBucket.arn,
         sourceAccount: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
       },
       { parent: this },
     );
-    this.notification = new aws.s3.BucketNotification(
+    return new aws.s3.BucketNotification(
       `${name}-trigger`,
       {
         bucket: args.lakeBucket.id,
         lambdaFunctions: [
           {
             lambdaFunctionArn: fn.arn,
-            events: ["s3:ObjectCreated:*"],
+            events: [...TRANSFORM_TRIGGER.events],
             filterPrefix: TRANSFORM_TRIGGER.filterPrefix,
             filterSuffix: TRANSFORM_TRIGGER.filterSuffix,
           },
@@ -92,7 +91,5 @@ export class Transformer extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [allowS3] },
     );
-
-    this.registerOutputs({ functionName: fn.name, deadLetterQueue: this.deadLetterQueue.url });
   }
 }

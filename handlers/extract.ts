@@ -1,6 +1,8 @@
 /**
- * The extract Lambda: one invocation per playlist ({"playlist_id": "..."} from its schedule
- * target), so one playlist's failure or rate limit never stops the others. Credentials come
+ * The extract Lambda: one playlist per request ({"playlist_id": "..."}), taken either from a
+ * direct invocation (contract C3) or from the extract queue the schedule fills (one SQS message
+ * per playlist, one message per invocation), so one playlist's failure or rate limit never stops
+ * the others, and the queue's event source bounds how many run at once. Credentials come
  * from Secrets Manager (only the secret's ARN is in the environment), read through Powertools
  * with a cache; when Spotify rotates the refresh token it is written back to the same secret
  * with PutSecretValue, so the next run signs in with the new one.
@@ -18,8 +20,9 @@ import { SpotifyClient } from "../lib/spotify/client";
 import { CONFIG_DEFAULTS, DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, type SpotifyConfig } from "../lib/spotify/config";
 import { S3Store } from "../lib/storage/s3Store";
 import type { ObjectStore } from "../lib/storage/objectStore";
-
-export type ExtractAuthMode = "refresh_token" | "client_credentials";
+import { EXTRACT_LOG, parseExtractEnv, type AuthMode, type ExtractEnv, type ExtractRequest } from "../contracts/extract";
+import type { Env } from "../contracts/env";
+import { logWithContext, type InvocationContext } from "./lambdaContext";
 
 /** The JSON document stored in the secret (written by Pulumi from secret config, then by this function on rotation). */
 export interface SpotifySecret {
@@ -28,15 +31,7 @@ export interface SpotifySecret {
   refresh_token?: string;
 }
 
-export interface ExtractSettings {
-  bucket: string;
-  secretArn: string;
-  authMode: ExtractAuthMode;
-  apiUrl?: string;
-  accountsUrl?: string;
-  concurrency?: number;
-  timeoutMs?: number;
-  maxWaitS?: number;
+export interface ExtractSettings extends ExtractEnv {
   /** Seconds a read secret is reused within a container. */
   secretMaxAgeS?: number;
   /** The artist and album cache's reuse period and daily refresh (C2). */
@@ -51,16 +46,33 @@ export interface ExtractDeps {
   now?: () => Date;
 }
 
-export interface ExtractEvent {
-  playlist_id?: unknown;
-  /** Optional, for a run by hand: the snapshot date to land (default today in UTC). */
-  snapshot_date?: unknown;
+/** A direct invocation (ExtractRequest, unchecked until parsed) or the extract queue's SQS event. */
+export type ExtractEvent = { [K in keyof ExtractRequest]?: unknown } | SqsEvent;
+
+/** The part of an SQS event Lambda's event source mapping delivers that the handler reads. */
+export interface SqsEvent {
+  Records: { messageId?: string; eventSource?: string; body?: string }[];
 }
 
-/** The part of Lambda's context the extractor uses: the time left, to stop cleanly before the deadline (C4). */
-export interface ExtractContext {
-  getRemainingTimeInMillis?: () => number;
+function isSqsEvent(event: unknown): event is SqsEvent {
+  const records = (event as SqsEvent | undefined)?.Records;
+  return Array.isArray(records) && records.every((r) => r?.eventSource === "aws:sqs");
 }
+
+/** The requests an event carries: itself when invoked directly, each message's JSON body from the queue. */
+export function requestsOf(event: ExtractEvent): { playlist_id?: unknown; snapshot_date?: unknown }[] {
+  if (!isSqsEvent(event)) return [event as { playlist_id?: unknown; snapshot_date?: unknown }];
+  return event.Records.map((record) => {
+    try {
+      return JSON.parse(record.body ?? "") as { playlist_id?: unknown; snapshot_date?: unknown };
+    } catch {
+      throw new Error(`Message ${record.messageId ?? "(no id)"} of the extract queue is not JSON: expected {"playlist_id": "<id>"}; got ${JSON.stringify(record.body).slice(0, 200)}.`);
+    }
+  });
+}
+
+/** The part of Lambda's context the extractor uses: the time left, to stop cleanly before the deadline (C4), and the request id for the logs. */
+export type ExtractContext = InvocationContext;
 
 export interface ExtractResult {
   playlistId: string;
@@ -78,7 +90,7 @@ export interface ExtractResult {
 }
 
 /** Checks the secret's shape; the message names the field, never a value. */
-export function parseSpotifySecret(value: unknown, authMode: ExtractAuthMode, secretArn: string): SpotifySecret {
+export function parseSpotifySecret(value: unknown, authMode: AuthMode, secretArn: string): SpotifySecret {
   const fix = `set it with \`pulumi config set --secret\` and \`pulumi up\` (see "Deploy on AWS" in README.md)`;
   if (typeof value !== "object" || value === null) throw new Error(`Secret ${secretArn} is not a JSON object: ${fix}.`);
   const s = value as Record<string, unknown>;
@@ -96,8 +108,8 @@ export function parseSpotifySecret(value: unknown, authMode: ExtractAuthMode, se
   };
 }
 
-export function createExtractHandler(settings: ExtractSettings, deps: ExtractDeps = {}): (event: ExtractEvent, context?: ExtractContext) => Promise<ExtractResult> {
-  if (!settings.bucket || !settings.secretArn) throw new Error("The extract function needs LAKE_BUCKET and SPOTIFY_SECRET_ARN in its environment.");
+export function createExtractHandler(settings: ExtractSettings, deps: ExtractDeps = {}): (event: ExtractEvent, context?: InvocationContext) => Promise<ExtractResult> {
+  if (!settings.bucket || !settings.secretArn) throw new Error("The extract function needs LAKE_BUCKET and SPOTIFY_SECRET_ARN in its environment (contracts/extract.ts).");
   const store = deps.store ?? new S3Store({ bucket: settings.bucket, client: deps.s3 ?? new S3Client({}) });
   const cache = new CatalogCache(store, settings.cache ?? CACHE_DEFAULTS);
   const secretsManager = deps.secretsManager ?? new SecretsManagerClient({});
@@ -121,7 +133,7 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
     logger.info("rotated refresh token stored", { secretArn: settings.secretArn });
   }
 
-  return async (event, context) => {
+  async function extractOne(event: { playlist_id?: unknown; snapshot_date?: unknown }, context: InvocationContext | undefined): Promise<ExtractResult> {
     if (typeof event?.playlist_id !== "string") {
       throw new Error(`Expected an event like {"playlist_id": "<22-character id>"}; got ${JSON.stringify(event).slice(0, 200)}.`);
     }
@@ -165,42 +177,31 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
         ...(snapshot.extraction.cache ? { cache: snapshot.extraction.cache } : {}),
         attempts: snapshot.extraction.attempts ?? 1,
       };
-      logger.info("raw snapshot landed", { ...result });
+      logger.info(EXTRACT_LOG.landed, { ...result });
       return result;
     } catch (err) {
       // Stopped at the deadline: thrown on purpose, so that the retry or redelivery resumes (C4).
-      if (err instanceof ExtractionIncompleteError) logger.warn("extraction stopped before the deadline; the next attempt resumes", { ...err.progress });
-      else logger.error("extraction failed", { error: err as Error });
+      if (err instanceof ExtractionIncompleteError) logger.warn(EXTRACT_LOG.incomplete, { ...err.progress });
+      else logger.error(EXTRACT_LOG.failed, { error: err as Error });
       throw err;
     } finally {
       logger.removeKeys(["playlistId", "snapshotDate"]);
     }
+  }
+
+  // From the queue, a message that fails makes the invocation fail: SQS delivers it again after
+  // the visibility timeout, then moves it to the dead-letter queue (Lambda developer guide, "Using
+  // Lambda with Amazon SQS"). The event source delivers one message per invocation (batch size 1),
+  // so the result of a queued run is the one extraction's, as for a direct invocation.
+  return async (event, context) => {
+    logWithContext(logger, context);
+    const requests = requestsOf(event);
+    if (requests.length !== 1) throw new Error(`Expected one extraction request per invocation; got ${requests.length} (the extract queue's batch size is 1).`);
+    return extractOne(requests[0], context);
   };
 }
 
-function positiveEnvNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}="${raw}" is not a positive number.`);
-  return n;
-}
-
-/** What the deployed function runs once per cold start (see components/handlerBundle.ts): names and limits from the environment. */
-export function extractHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): (event: ExtractEvent, context?: ExtractContext) => Promise<ExtractResult> {
-  const authMode = env.SPOTIFY_AUTH_MODE ?? "refresh_token";
-  if (authMode !== "refresh_token" && authMode !== "client_credentials") {
-    throw new Error(`SPOTIFY_AUTH_MODE="${authMode}": use refresh_token or client_credentials.`);
-  }
-  return createExtractHandler({
-    bucket: env.LAKE_BUCKET ?? "",
-    secretArn: env.SPOTIFY_SECRET_ARN ?? "",
-    authMode,
-    apiUrl: env.SPOTIFY_API_URL || undefined,
-    accountsUrl: env.SPOTIFY_ACCOUNTS_URL || undefined,
-    concurrency: positiveEnvNumber(env, "SPOTIFY_CONCURRENCY"),
-    timeoutMs: positiveEnvNumber(env, "SPOTIFY_TIMEOUT_MS"),
-    maxWaitS: positiveEnvNumber(env, "SPOTIFY_MAX_WAIT_S"),
-    cache: cacheSettingsFromEnv(env),
-  });
+/** What the deployed function runs once per cold start (see components/handlerBundle.ts): names and limits from the environment (contracts/extract.ts). */
+export function extractHandlerFromEnv(env: Env = process.env): (event: ExtractEvent, context?: InvocationContext) => Promise<ExtractResult> {
+  return createExtractHandler({ ...parseExtractEnv(env), cache: cacheSettingsFromEnv(env as NodeJS.ProcessEnv) });
 }

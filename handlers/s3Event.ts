@@ -1,11 +1,10 @@
 /**
  * Reading S3 notifications: which lake keys an event names, decoded as S3 encodes them
- * (URL-encoded, spaces as "+"), and the trigger filter the Transformer subscribes with.
+ * (URL-encoded, spaces as "+"; S3 User Guide, "Event message structure": "The s3 key provides
+ * information about the bucket and object involved in the event. The object key name value is
+ * URL encoded"). The trigger filter itself is in contracts/transform.ts.
  */
-import { RAW_SNAPSHOT_PREFIX } from "../lib/lake/layout";
-
-/** The transform's S3 trigger: raw snapshots only, so its own outputs can never trigger it. */
-export const TRANSFORM_TRIGGER = { filterPrefix: RAW_SNAPSHOT_PREFIX, filterSuffix: ".json" } as const;
+import { parseRawSnapshotKey } from "../lib/lake/layout";
 
 /** S3 writes keys URL-encoded with "+" for a space: "+" first, then the %XX escapes. */
 export function decodeS3Key(key: string): string {
@@ -32,7 +31,7 @@ export function rawKeysFromEvent(event: S3NotificationEvent, bucket: string): Ra
     const key = decodeS3Key(rawKey);
     if (!record.eventName?.startsWith("ObjectCreated")) ignored.push({ key, why: `event ${record.eventName ?? "(none)"} is not an object creation` });
     else if (record.s3?.bucket?.name !== bucket) ignored.push({ key, why: `bucket ${record.s3?.bucket?.name ?? "(none)"} is not the lake bucket ${bucket}` });
-    else if (!key.startsWith(TRANSFORM_TRIGGER.filterPrefix) || !key.endsWith(TRANSFORM_TRIGGER.filterSuffix)) ignored.push({ key, why: "not a raw snapshot key" });
+    else if (!parseRawSnapshotKey(key)) ignored.push({ key, why: "not a raw snapshot key" });
     else keys.add(key);
   }
   return { keys: [...keys], ignored };

@@ -1,26 +1,26 @@
 /**
  * The transform Lambda: for each raw snapshot named by an S3 notification, write its tables
  * (or reject it, with a copy and a reason) through the same lib/ code as the local run, then
- * start the crawlers so the catalog sees new partitions. Output keys are deterministic, so a
- * redelivered event rewrites the same files: processing is idempotent.
+ * register the days it wrote as partitions of the declared Glue tables (handlers/partitions.ts),
+ * so they are queryable when it returns. Output keys are deterministic and registration is
+ * idempotent, so a redelivered event rewrites the same files and changes nothing in the catalog.
  * One record never stops the others (contract C5): a bad file is rejected and reported, and a
  * record that fails for another reason (storage) is reported and, once the good records have
- * landed and the crawlers started, fails the invocation so that Lambda retries the event.
+ * landed and their partitions are registered, fails the invocation so that Lambda retries the event.
  */
 import { S3Client } from "@aws-sdk/client-s3";
-import { GlueClient, StartCrawlerCommand } from "@aws-sdk/client-glue";
+import { GlueClient } from "@aws-sdk/client-glue";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Store } from "../lib/storage/s3Store";
 import type { ObjectStore } from "../lib/storage/objectStore";
 import { transformRawObject, type TransformOutcome } from "../lib/transform/transformObject";
 import { rawKeysFromEvent, type S3NotificationEvent } from "./s3Event";
+import { parseTransformEnv, TRANSFORM_LOG, type TransformEnv } from "../contracts/transform";
+import type { Env } from "../contracts/env";
+import { logWithContext, type InvocationContext } from "./lambdaContext";
+import { registerPartitions, type PartitionRegistration } from "./partitions";
 
-export interface TransformSettings {
-  /** The lake bucket: only its records are processed. */
-  bucket: string;
-  /** Started after at least one snapshot was transformed. */
-  crawlerNames: string[];
-}
+export type TransformSettings = TransformEnv;
 
 export interface TransformDeps {
   s3?: S3Client;
@@ -29,16 +29,10 @@ export interface TransformDeps {
   logger?: Logger;
 }
 
-export type CrawlerStart = "started" | "already running";
-
 export interface TransformResult {
   outcomes: TransformOutcome[];
-  crawlers: Record<string, CrawlerStart>;
+  partitions: PartitionRegistration;
 }
-
-/** Logged at error level with this message, so a log metric filter can count rejections. */
-export const REJECTED_LOG_MESSAGE = "raw snapshot rejected";
-export const FAILED_LOG_MESSAGE = "raw snapshot not transformed";
 
 /** Thrown after the rest of the event was processed, naming the records that failed; a retry processes the event again. */
 export class RecordsFailedError extends Error {
@@ -54,24 +48,14 @@ export class RecordsFailedError extends Error {
   }
 }
 
-export function createTransformHandler(settings: TransformSettings, deps: TransformDeps = {}): (event: S3NotificationEvent) => Promise<TransformResult> {
-  if (!settings.bucket) throw new Error("The transform function needs LAKE_BUCKET in its environment.");
+export function createTransformHandler(settings: TransformSettings, deps: TransformDeps = {}): (event: S3NotificationEvent, context?: InvocationContext) => Promise<TransformResult> {
+  if (!settings.bucket || !settings.database) throw new Error("The transform function needs LAKE_BUCKET and GLUE_DATABASE in its environment (contracts/transform.ts).");
   const store = deps.store ?? new S3Store({ bucket: settings.bucket, client: deps.s3 ?? new S3Client({}) });
   const glue = deps.glue ?? new GlueClient({});
   const logger = deps.logger ?? new Logger({ serviceName: "spotify-transform" });
 
-  async function startCrawler(name: string): Promise<CrawlerStart> {
-    try {
-      await glue.send(new StartCrawlerCommand({ Name: name }));
-      return "started";
-    } catch (err) {
-      // A crawl already under way will list the new folders, or the next one will: both count as started.
-      if ((err as Error).name === "CrawlerRunningException") return "already running";
-      throw new Error(`Tables were written but crawler "${name}" did not start: ${(err as Error).message}. Start it from the Glue console, or let the next snapshot start it.`, { cause: err });
-    }
-  }
-
-  return async (event) => {
+  return async (event, context) => {
+    logWithContext(logger, context);
     const { keys, ignored } = rawKeysFromEvent(event, settings.bucket);
     for (const skip of ignored) logger.warn("record ignored", skip);
     const outcomes: TransformOutcome[] = [];
@@ -81,29 +65,24 @@ export function createTransformHandler(settings: TransformSettings, deps: Transf
       try {
         outcome = await transformRawObject(store, key);
       } catch (err) {
-        logger.error(FAILED_LOG_MESSAGE, { rawKey: key, error: (err as Error).message });
+        logger.error(TRANSFORM_LOG.failed, { rawKey: key, error: (err as Error).message });
         failed.push({ rawKey: key, error: (err as Error).message });
         continue;
       }
-      if (outcome.status === "transformed") logger.info("raw snapshot transformed", { rawKey: key, rows: outcome.rows, files: outcome.keys.length });
-      else logger.error(REJECTED_LOG_MESSAGE, { rawKey: key, reason: outcome.reason, rejectedKey: outcome.rejectedKey });
+      if (outcome.status === "transformed") logger.info(TRANSFORM_LOG.transformed, { rawKey: key, rows: outcome.rows, files: outcome.keys.length });
+      else logger.error(TRANSFORM_LOG.rejected, { rawKey: key, reason: outcome.reason, rejectedKey: outcome.rejectedKey });
       outcomes.push(outcome);
     }
-    const crawlers: Record<string, CrawlerStart> = {};
-    if (outcomes.some((o) => o.status === "transformed")) {
-      for (const name of settings.crawlerNames) crawlers[name] = await startCrawler(name);
-      logger.info("crawlers", { crawlers });
-    }
-    const result = { outcomes, crawlers };
+    const dates = outcomes.flatMap((o) => (o.status === "transformed" ? [o.snapshotDate] : []));
+    const partitions = await registerPartitions(glue, { bucket: settings.bucket, database: settings.database }, dates);
+    if (dates.length > 0) logger.info(TRANSFORM_LOG.partitionsRegistered, { database: settings.database, created: partitions.created.length, existing: partitions.existing.length, snapshotDates: [...new Set(dates)] });
+    const result = { outcomes, partitions };
     if (failed.length > 0) throw new RecordsFailedError(failed, result);
     return result;
   };
 }
 
-/** What the deployed function runs once per cold start (see components/handlerBundle.ts): names from the environment. */
-export function transformHandlerFromEnv(env: NodeJS.ProcessEnv = process.env): (event: S3NotificationEvent) => Promise<TransformResult> {
-  return createTransformHandler({
-    bucket: env.LAKE_BUCKET ?? "",
-    crawlerNames: (env.CRAWLER_NAMES ?? "").split(",").filter((n) => n.length > 0),
-  });
+/** What the deployed function runs once per cold start (see components/handlerBundle.ts): names from the environment (contracts/transform.ts). */
+export function transformHandlerFromEnv(env: Env = process.env): (event: S3NotificationEvent, context?: InvocationContext) => Promise<TransformResult> {
+  return createTransformHandler(parseTransformEnv(env));
 }

@@ -6,11 +6,11 @@
  */
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { parseViewsEnv, VIEWS_LOG, type PublishOnDeployEvent, type ViewSql } from "../contracts/views";
+import type { Env } from "../contracts/env";
+import { logWithContext, remainingMs, type InvocationContext } from "./lambdaContext";
 
-export interface ViewSql {
-  name: string;
-  sql: string;
-}
+export type { ViewSql };
 
 export interface ViewsSettings {
   workgroup: string;
@@ -18,8 +18,8 @@ export interface ViewsSettings {
   /** In dependency order, as loadViews() returns them (read at deploy time). */
   views: ViewSql[];
   pollIntervalMs?: number;
-  /** Give up on one query after this long; keep it below the function's timeout. */
-  maxWaitMs?: number;
+  /** Stop waiting this long before the invocation's timeout, so a slow query fails with a message instead of a timeout. */
+  safetyMarginMs?: number;
 }
 
 export interface ViewsDeps {
@@ -33,6 +33,9 @@ export interface CrawlerStateChangeEvent {
   "detail-type"?: string;
   detail?: { crawlerName?: string; state?: string };
 }
+
+/** What the function is invoked with: a crawl's state change, or the publication `pulumi up` sends. */
+export type ViewsEvent = CrawlerStateChangeEvent | PublishOnDeployEvent;
 
 export interface ViewsResult {
   published: { name: string; queryExecutionId: string }[];
@@ -55,17 +58,18 @@ export function sqlForAthena(sql: string): string {
   return lines.join("\n").trim().replace(/;\s*$/, "").trimEnd();
 }
 
-export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}): (event: CrawlerStateChangeEvent) => Promise<ViewsResult> {
+export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}): (event: ViewsEvent, context?: InvocationContext) => Promise<ViewsResult> {
   if (!settings.workgroup || !settings.database) {
-    throw new Error("The views function needs ATHENA_WORKGROUP and GLUE_DATABASE in its environment.");
+    throw new Error("The views function needs ATHENA_WORKGROUP and GLUE_DATABASE in its environment (contracts/views.ts).");
   }
   const athena = deps.athena ?? new AthenaClient({});
   const logger = deps.logger ?? new Logger({ serviceName: "spotify-views" });
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const pollIntervalMs = settings.pollIntervalMs ?? 1000;
-  const maxWaitMs = settings.maxWaitMs ?? 240_000;
+  const safetyMarginMs = settings.safetyMarginMs ?? 5_000;
 
-  async function runView(view: ViewSql): Promise<string> {
+  /** Waits for a query while the invocation has more than the margin left (context.getRemainingTimeInMillis()). */
+  async function runView(view: ViewSql, context: InvocationContext | undefined): Promise<string> {
     const started = await athena.send(
       new StartQueryExecutionCommand({
         QueryString: sqlForAthena(view.sql),
@@ -75,7 +79,6 @@ export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}
     );
     const id = started.QueryExecutionId;
     if (!id) throw new ViewPublishError(`Athena returned no query execution id for view "${view.name}".`);
-    const deadline = Date.now() + maxWaitMs;
     for (;;) {
       const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
       const state = QueryExecution?.Status?.State;
@@ -87,25 +90,30 @@ export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}
             `Fix sql/views/${view.name}.sql (check it with the local run) and run \`pulumi up\`; the views after it were not updated.`,
         );
       }
-      if (Date.now() > deadline) {
-        throw new ViewPublishError(`View "${view.name}": Athena query ${id} still ${state ?? "unknown"} after ${maxWaitMs} ms; look at it in the Athena console.`);
+      if (remainingMs(context) < safetyMarginMs + pollIntervalMs) {
+        throw new ViewPublishError(
+          `View "${view.name}": Athena query ${id} still ${state ?? "unknown"} with ${remainingMs(context)} ms left in this invocation; ` +
+            `look at it in the Athena console, then re-run the function (or raise its timeout). The views after it were not updated.`,
+        );
       }
       await sleep(pollIntervalMs);
     }
   }
 
-  return async (event) => {
-    logger.info("publishing views", { crawler: event.detail?.crawlerName, state: event.detail?.state, views: settings.views.map((v) => v.name) });
+  return async (event, context) => {
+    logWithContext(logger, context);
+    const trigger = "reason" in event ? { reason: event.reason, sqlSha256: event.sqlSha256 } : { crawler: event.detail?.crawlerName, state: event.detail?.state };
+    logger.info("publishing views", { ...trigger, views: settings.views.map((v) => v.name) });
     const published: ViewsResult["published"] = [];
     for (const view of settings.views) {
       let queryExecutionId: string;
       try {
-        queryExecutionId = await runView(view);
+        queryExecutionId = await runView(view, context);
       } catch (err) {
-        logger.error("view not published", { view: view.name, error: err as Error });
+        logger.error(VIEWS_LOG.failed, { view: view.name, error: err as Error });
         throw err;
       }
-      logger.info("view published", { view: view.name, queryExecutionId });
+      logger.info(VIEWS_LOG.published, { view: view.name, queryExecutionId });
       published.push({ name: view.name, queryExecutionId });
     }
     return { published };
@@ -114,8 +122,9 @@ export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}
 
 /**
  * What the deployed function runs once per cold start (see components/handlerBundle.ts): the
- * SQL comes from sql/views at deploy time, the names from the environment.
+ * SQL comes from sql/views at deploy time, the names from the environment (contracts/views.ts).
  */
-export function viewsHandlerFromEnv(views: ViewSql[], env: NodeJS.ProcessEnv = process.env): (event: CrawlerStateChangeEvent) => Promise<ViewsResult> {
-  return createViewsHandler({ workgroup: env.ATHENA_WORKGROUP ?? "", database: env.GLUE_DATABASE ?? "", views });
+export function viewsHandlerFromEnv(views: ViewSql[], env: Env = process.env): (event: ViewsEvent, context?: InvocationContext) => Promise<ViewsResult> {
+  const settings = parseViewsEnv(env);
+  return createViewsHandler({ workgroup: settings.workgroup, database: settings.database, views, pollIntervalMs: settings.pollIntervalMs });
 }

@@ -1,15 +1,18 @@
 /**
- * The transform handler: with mocked S3 and Glue (the writes and crawler starts an S3 event
- * causes), and against s3rver on 127.0.0.1 fed the very event record s3rver emits for the upload.
+ * The transform handler: with mocked S3 and a Glue catalog model (the writes and partition
+ * registrations an S3 event causes), and against s3rver on 127.0.0.1 fed the very event record
+ * s3rver emits for the upload.
  */
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CrawlerRunningException, EntityNotFoundException, GlueClient, StartCrawlerCommand } from "@aws-sdk/client-glue";
+import { BatchCreatePartitionCommand, GlueClient } from "@aws-sdk/client-glue";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createTransformHandler, transformHandlerFromEnv, FAILED_LOG_MESSAGE, RecordsFailedError, REJECTED_LOG_MESSAGE } from "../handlers/transform";
+import { createTransformHandler, RecordsFailedError, transformHandlerFromEnv } from "../handlers/transform";
+import { TRANSFORM_LOG } from "../contracts/transform";
 import { decodeS3Key, rawKeysFromEvent, type S3NotificationEvent } from "../handlers/s3Event";
-import { FILE_FORMATS, rawSnapshotKey, rejectedKeys, tableFileKey, TRANSFORMED_PREFIX } from "../lib/lake/layout";
+import { allTableRoots, catalogTableName, FILE_FORMATS, rawSnapshotKey, rejectedKeys, tableFileKey, TRANSFORMED_PREFIX } from "../lib/lake/layout";
+import { GlueCatalogModel } from "./support/glueCatalogModel";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { S3Store } from "../lib/storage/s3Store";
 import { editTrack, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
@@ -18,7 +21,8 @@ import { startS3rver, type RunningS3rver } from "./support/s3rver";
 
 const BUCKET = "lake";
 const DATE = "2026-11-20";
-const CRAWLERS = ["spotify-parquet-crawler", "spotify-csv-crawler"];
+const DATABASE = "spotify_pipeline_dev";
+const TABLES = allTableRoots().map((r) => catalogTableName(r.format, r.table));
 const RAW_KEY = rawSnapshotKey(DATE, TO_FIND_ID);
 const EXPECTED_TABLE_KEYS = FILE_FORMATS.flatMap((f) => TABLE_NAMES.map((t) => tableFileKey(f, t, DATE, TO_FIND_ID)));
 
@@ -95,44 +99,55 @@ describe("transform handler (mocked S3 and Glue)", () => {
   });
 
   const handler = (logger = new RecordingLogger()) =>
-    createTransformHandler({ bucket: BUCKET, crawlerNames: CRAWLERS }, { s3: new S3Client({ region: "eu-west-1" }), glue: new GlueClient({ region: "eu-west-1" }), logger });
+    createTransformHandler({ bucket: BUCKET, database: DATABASE }, { s3: new S3Client({ region: "eu-west-1" }), glue: new GlueClient({ region: "eu-west-1" }), logger });
 
-  it("reads the decoded key, writes the 12 table files, then starts both crawlers", async () => {
-    glue.on(StartCrawlerCommand).resolves({});
+  it("reads the decoded key, writes the 12 table files, then registers the day in every declared table", async () => {
+    const catalog = new GlueCatalogModel(DATABASE, TABLES);
+    catalog.attach(glue);
     const result = await handler()(s3Event(s3Encoded(RAW_KEY)));
 
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).to.deep.equal([RAW_KEY]);
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Key)).to.have.members(EXPECTED_TABLE_KEYS);
     expect(puts.every((p) => p.Bucket === BUCKET && p.Key!.startsWith(TRANSFORMED_PREFIX))).to.equal(true);
-    expect(glue.commandCalls(StartCrawlerCommand).map((c) => c.args[0].input.Name)).to.deep.equal(CRAWLERS);
-    expect(result.crawlers).to.deep.equal({ [CRAWLERS[0]]: "started", [CRAWLERS[1]]: "started" });
     expect(result.outcomes.map((o) => o.status)).to.deep.equal(["transformed"]);
+    expect(result.partitions.created).to.have.members(TABLES.map((t) => `${t}/${DATE}`));
+    // Each partition's folder holds exactly the file the transform wrote for that table.
+    for (const { format, table } of allTableRoots()) {
+      const [partition] = catalog.getPartitions({ DatabaseName: DATABASE, TableName: catalogTableName(format, table) }).Partitions;
+      expect(partition.Values).to.deep.equal([DATE]);
+      const file = tableFileKey(format, table, DATE, TO_FIND_ID);
+      expect(`s3://${BUCKET}/${file}`.startsWith(partition.StorageDescriptor!.Location!), file).to.equal(true);
+      expect(file.slice(partition.StorageDescriptor!.Location!.length - `s3://${BUCKET}/`.length)).to.not.include("/");
+    }
   });
 
-  it("counts a crawler that is already running as started", async () => {
-    glue.on(StartCrawlerCommand, { Name: CRAWLERS[0] }).rejects(new CrawlerRunningException({ message: "Crawler with name spotify-parquet-crawler has already started", $metadata: {} }));
-    glue.on(StartCrawlerCommand, { Name: CRAWLERS[1] }).resolves({});
-    const result = await handler()(s3Event(RAW_KEY));
-    expect(result.crawlers).to.deep.equal({ [CRAWLERS[0]]: "already running", [CRAWLERS[1]]: "started" });
+  it("counts a partition that exists already (a second playlist, a redelivery) as registered, and creates nothing twice", async () => {
+    const catalog = new GlueCatalogModel(DATABASE, TABLES);
+    catalog.attach(glue);
+    await handler()(s3Event(RAW_KEY));
+    const again = await handler()(s3Event(RAW_KEY));
+    expect(again.partitions.created).to.deep.equal([]);
+    expect(again.partitions.existing).to.have.length(TABLES.length);
+    for (const t of TABLES) expect(catalog.partitions.get(`${DATABASE}.${t}`)!.size).to.equal(1);
   });
 
-  it("fails loudly when a crawler cannot be started, after the tables were written", async () => {
-    glue.on(StartCrawlerCommand).rejects(new EntityNotFoundException({ message: "Crawler entry with name spotify-parquet-crawler does not exist", $metadata: {} }));
+  it("fails loudly, after the tables were written, when Glue refuses a partition for another reason", async () => {
+    glue.on(BatchCreatePartitionCommand).resolves({ Errors: [{ PartitionValues: [DATE], ErrorDetail: { ErrorCode: "AccessDeniedException", ErrorMessage: "not authorized to perform glue:BatchCreatePartition" } }] });
     const error = await handler()(s3Event(RAW_KEY)).catch((err: Error) => err);
-    expect((error as Error).message).to.include(`crawler "${CRAWLERS[0]}" did not start`).and.include("does not exist");
+    expect((error as Error).message).to.include("could not be registered").and.include("AccessDeniedException").and.include(DATABASE);
     expect(s3.commandCalls(PutObjectCommand)).to.have.length(EXPECTED_TABLE_KEYS.length);
   });
 
-  it("rejects an unreadable snapshot (copy and reason under raw_data/rejected/), logs it for the alarm, starts no crawler", async () => {
+  it("rejects an unreadable snapshot (copy and reason under raw_data/rejected/), logs it for the alarm, registers no partition", async () => {
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: RAW_KEY }).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode("{not json") } as never });
     const logger = new RecordingLogger();
     const result = await handler(logger)(s3Event(RAW_KEY));
     expect(result.outcomes[0].status).to.equal("rejected");
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
     expect(puts).to.have.members([rejectedKeys(RAW_KEY).copy, rejectedKeys(RAW_KEY).reason]);
-    expect(glue.commandCalls(StartCrawlerCommand)).to.have.length(0);
-    expect(logger.errors.map((e) => e.message)).to.deep.equal([REJECTED_LOG_MESSAGE]);
+    expect(glue.commandCalls(BatchCreatePartitionCommand)).to.have.length(0);
+    expect(logger.errors.map((e) => e.message)).to.deep.equal([TRANSFORM_LOG.rejected]);
   });
 
   it("lands the good records of an event and reports the bad one (an integer too big for its column), without failing", async () => {
@@ -140,7 +155,7 @@ describe("transform handler (mocked S3 and Glue)", () => {
     const bad = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE });
     bad.entries[0] = editTrack(bad.entries[0] as Json, (t) => (t.duration_ms = 3e9)) as typeof bad.entries[number];
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: badKey }).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode(JSON.stringify(bad)) } as never });
-    glue.on(StartCrawlerCommand).resolves({});
+    new GlueCatalogModel(DATABASE, TABLES).attach(glue);
     const logger = new RecordingLogger();
     const result = await handler(logger)({ Records: [...s3Event(badKey).Records!, ...s3Event(RAW_KEY).Records!] });
 
@@ -150,16 +165,16 @@ describe("transform handler (mocked S3 and Glue)", () => {
     ]);
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
     expect(puts).to.have.members([rejectedKeys(badKey).copy, rejectedKeys(badKey).reason, ...EXPECTED_TABLE_KEYS]);
-    expect(glue.commandCalls(StartCrawlerCommand).map((c) => c.args[0].input.Name)).to.deep.equal(CRAWLERS);
+    expect(result.partitions.created).to.have.members(TABLES.map((t) => `${t}/${DATE}`));
     expect(logger.errors).to.have.length(1);
-    expect(logger.errors[0].message).to.equal(REJECTED_LOG_MESSAGE);
+    expect(logger.errors[0].message).to.equal(TRANSFORM_LOG.rejected);
     expect(JSON.stringify(logger.errors[0].extra)).to.include(badKey).and.include("column duration_ms: 3000000000 is not an int32");
   });
 
   it("lands the good records when another fails on storage, then fails the invocation naming it, so Lambda retries", async () => {
     const brokenKey = rawSnapshotKey(DATE, THE_CORE_ID);
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: brokenKey }).rejects(Object.assign(new Error("We encountered an internal error. Please try again."), { name: "InternalError" }));
-    glue.on(StartCrawlerCommand).resolves({});
+    new GlueCatalogModel(DATABASE, TABLES).attach(glue);
     const logger = new RecordingLogger();
     const error = await handler(logger)({ Records: [...s3Event(brokenKey).Records!, ...s3Event(RAW_KEY).Records!] }).catch((err: unknown) => err);
 
@@ -169,8 +184,9 @@ describe("transform handler (mocked S3 and Glue)", () => {
     );
     expect((error as RecordsFailedError).result.outcomes.map((o) => [o.rawKey, o.status])).to.deep.equal([[RAW_KEY, "transformed"]]);
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).to.have.members(EXPECTED_TABLE_KEYS);
-    expect(glue.commandCalls(StartCrawlerCommand)).to.have.length(CRAWLERS.length);
-    expect(logger.errors.map((e) => e.message)).to.deep.equal([FAILED_LOG_MESSAGE]);
+    // The good record's day is registered before the invocation fails.
+    expect(glue.commandCalls(BatchCreatePartitionCommand)).to.have.length(TABLES.length);
+    expect(logger.errors.map((e) => e.message)).to.deep.equal([TRANSFORM_LOG.failed]);
   });
 
   it("does nothing for records it does not own", async () => {
@@ -180,8 +196,9 @@ describe("transform handler (mocked S3 and Glue)", () => {
     expect(glue.calls()).to.have.length(0);
   });
 
-  it("refuses to start without the bucket name", () => {
-    expect(() => transformHandlerFromEnv({})).to.throw(/LAKE_BUCKET/);
+  it("refuses to start without the bucket or the database name", () => {
+    expect(() => transformHandlerFromEnv({ GLUE_DATABASE: DATABASE })).to.throw(/LAKE_BUCKET/);
+    expect(() => transformHandlerFromEnv({ LAKE_BUCKET: BUCKET })).to.throw(/GLUE_DATABASE/);
   });
 });
 
@@ -200,7 +217,8 @@ describe("transform handler against s3rver (the event s3rver emits for the uploa
   });
 
   it("turns the uploaded raw snapshot into the table files, and a redelivery rewrites the same files", async () => {
-    glue.on(StartCrawlerCommand).resolves({});
+    const catalog = new GlueCatalogModel(DATABASE, TABLES);
+    catalog.attach(glue);
     const events: S3NotificationEvent[] = [];
     const listener = (event: S3NotificationEvent) => events.push(event);
     s3.server.on("event", listener);
@@ -210,7 +228,7 @@ describe("transform handler against s3rver (the event s3rver emits for the uploa
     expect(events).to.have.length(1);
 
     const handler = createTransformHandler(
-      { bucket: BUCKET, crawlerNames: CRAWLERS },
+      { bucket: BUCKET, database: DATABASE },
       { s3: s3.client, glue: new GlueClient({ region: "eu-west-1" }), logger: new Logger({ serviceName: "test", logLevel: "SILENT" }) },
     );
     const first = await handler(events[0]);
@@ -224,6 +242,7 @@ describe("transform handler against s3rver (the event s3rver emits for the uploa
     expect(await store.list(TRANSFORMED_PREFIX)).to.deep.equal(written);
     expect(await Promise.all(written.map((k) => store.get(k).then((b) => Buffer.from(b).toString("base64"))))).to.deep.equal(contents);
     expect(await store.list("raw_data/")).to.deep.equal([RAW_KEY]);
-    expect(glue.commandCalls(StartCrawlerCommand)).to.have.length(4);
+    expect(glue.commandCalls(BatchCreatePartitionCommand)).to.have.length(2 * TABLES.length);
+    for (const t of TABLES) expect([...catalog.partitions.get(`${DATABASE}.${t}`)!.keys()]).to.deep.equal([DATE]);
   });
 });

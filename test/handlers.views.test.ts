@@ -82,6 +82,45 @@ describe("views handler (mocked Athena)", () => {
   });
 
   it("refuses to start without the workgroup and database names", () => {
-    expect(() => viewsHandlerFromEnv([], {})).to.throw(/ATHENA_WORKGROUP and GLUE_DATABASE/);
+    expect(() => viewsHandlerFromEnv([], {})).to.throw(/ATHENA_WORKGROUP/);
+    expect(() => viewsHandlerFromEnv([], { ATHENA_WORKGROUP: "wg" })).to.throw(/GLUE_DATABASE/);
+  });
+
+  it("stops waiting before the invocation's timeout (context.getRemainingTimeInMillis), naming the view and the query", async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-slow" });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: "q-slow", Status: { State: "RUNNING" } } });
+    // A Lambda clock: each poll's sleep uses up the remaining time.
+    let remaining = 20_000;
+    const context = { awsRequestId: "req-1", functionName: "views", getRemainingTimeInMillis: () => remaining };
+    const handler = createViewsHandler(
+      { workgroup: "wg", database: "db", views: [{ name: "v", sql: "CREATE OR REPLACE VIEW v AS SELECT 1" }], pollIntervalMs: 1000, safetyMarginMs: 5000 },
+      { athena: new AthenaClient({ region: "eu-west-1" }), logger: quietLogger(), sleep: async (ms) => void (remaining -= ms) },
+    );
+    const error = await handler(EVENT, context).catch((err: Error) => err);
+    expect((error as Error).message).to.include('View "v"').and.include("q-slow").and.include("still RUNNING");
+    // It gave up with at least the margin left, never after the deadline.
+    expect(remaining).to.be.at.least(5000);
+    expect(athena.commandCalls(GetQueryExecutionCommand).length).to.be.within(14, 16);
+  });
+
+  it("publishes on the deploy-time event too ({reason: deploy, sqlSha256}), and logs the request id and cold start", async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q1" });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: "q1", Status: { State: "SUCCEEDED" } } });
+    const lines: string[] = [];
+    const logger = new Logger({ serviceName: "test", logLevel: "INFO", logFormat: "JSON" } as never);
+    const write = process.stdout.write.bind(process.stdout);
+    const context = { awsRequestId: "req-deploy-1", functionName: "views", functionVersion: "$LATEST", invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:views", memoryLimitInMB: "256", getRemainingTimeInMillis: () => 60_000 };
+    const handler = createViewsHandler({ workgroup: "wg", database: "db", views: [{ name: "v", sql: "CREATE OR REPLACE VIEW v AS SELECT 1" }], pollIntervalMs: 0 }, { athena: new AthenaClient({ region: "eu-west-1" }), logger });
+    process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+    let result;
+    try {
+      result = await handler({ reason: "deploy", sqlSha256: "abc" }, context);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(result.published.map((p) => p.name)).to.deep.equal(["v"]);
+    const records = lines.flatMap((l) => l.split("\n")).filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
+    expect(records.length).to.be.greaterThan(0);
+    for (const r of records) expect(r).to.include({ function_request_id: "req-deploy-1" }).and.have.property("cold_start");
   });
 });

@@ -5,8 +5,11 @@
  */
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { allTableRoots, RAW_SNAPSHOT_PREFIX, TRANSFORMED_PREFIX, REJECTED_PREFIX, CSV_TABLE_PREFIX } from "../lib/lake/layout";
-import { TABLE_NAMES } from "../lib/tables/schema";
+import { allTableRoots, catalogTableName, rawSnapshotKey, rejectedKeys, tableFileKey, tableRoot, FILE_FORMATS, RAW_SNAPSHOT_PREFIX, SPOTIFY_CACHE_PREFIX, TRANSFORMED_PREFIX, REJECTED_PREFIX, CSV_TABLE_PREFIX } from "../lib/lake/layout";
+import { TABLE_NAMES, TABLES } from "../lib/tables/schema";
+import { GLUE_PARTITION_KEYS, glueColumns, glueStorage } from "../lib/tables/glueSchema";
+import { s3EncodedKey, s3FilterMatches } from "./support/s3NotificationFilter";
+import { viewsSqlHash } from "../components/analytics";
 import { loadQueries, loadViews } from "../lib/query/sqlFiles";
 import { allRegistered, asArray, installPulumiMocks, mockArn, ofType, outputValue, physicalName, recorded, statementsOf, unsecret } from "./support/pulumiMocks";
 
@@ -55,6 +58,7 @@ describe("Pulumi program (mocks)", function () {
       expect(out[key], key).to.be.a("string").and.not.empty;
     }
     expect(out.athenaConsoleUrl).to.equal("https://eu-west-1.console.aws.amazon.com/athena/home?region=eu-west-1#/query-editor");
+    expect(out.playlists).to.deep.equal(PLAYLISTS);
   });
 
   it("builds the components with their type tokens, children parented under the pipeline", () => {
@@ -93,9 +97,12 @@ describe("Pulumi program (mocks)", function () {
     expect(lakeRules.some((r: any) => r.expiration), "the lake never expires current objects").to.equal(false);
     const results = lifecycles.find((l) => l.inputs.bucket !== `${lake.name}-id`)!;
     expect(results.inputs.rules[0].expiration.days).to.equal(30);
+    // Query results are not data: `pulumi destroy` may empty their bucket; the lake is kept unless told otherwise.
+    expect(byName("aws:s3/bucket:Bucket", "athena-results").inputs.forceDestroy).to.equal(true);
+    expect(lake.inputs.forceDestroy).to.equal(false);
   });
 
-  it("grants no wildcard action on every resource and attaches no managed FullAccess policy", () => {
+  it("grants no wildcard action and attaches no managed policy (no AWSGlueServiceRole: glue:* and s3 on *)", () => {
     const policies = [
       ...ofType("aws:iam/rolePolicy:RolePolicy").map((r) => r.inputs.policy),
       ...ofType("aws:iam/policy:Policy").map((r) => r.inputs.policy),
@@ -108,60 +115,117 @@ describe("Pulumi program (mocks)", function () {
       expect(actions.includes("*") && resources.includes("*"), JSON.stringify(statement)).to.equal(false);
       for (const action of actions) expect(action, JSON.stringify(statement)).to.not.match(/^\*$|:\*$/);
     }
-    for (const attachment of ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")) {
-      expect(attachment.inputs.policyArn).to.not.match(/FullAccess/);
-    }
+    // No managed policy at all, in particular not AWSGlueServiceRole (glue:* and s3 on *): every grant is written here.
+    expect(ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).to.deep.equal([]);
+    expect(recorded.filter((r) => JSON.stringify(r.inputs).includes("AWSGlueServiceRole"))).to.deep.equal([]);
     // Every function has its own role (CallbackFunction would otherwise make one with FullAccess policies).
     const roleArns = functions().map((f) => f.inputs.role);
     expect(new Set(roleArns).size).to.equal(functions().length);
   });
 
-  it("triggers the transform on raw snapshots only, a prefix disjoint from everything it writes", () => {
+  it("writes the trigger filter as S3 matches it (URL-encoded): every raw snapshot key fires it, nothing else the pipeline writes does", () => {
     const notification = ofType("aws:s3/bucketNotification:BucketNotification");
     expect(notification).to.have.length(1);
     const [trigger] = notification[0].inputs.lambdaFunctions;
-    expect(trigger).to.deep.include({ filterPrefix: RAW_SNAPSHOT_PREFIX, filterSuffix: ".json", events: ["s3:ObjectCreated:*"] });
+    expect(trigger).to.deep.include({ filterPrefix: "raw_data/snapshot_date%3D", filterSuffix: ".json", events: ["s3:ObjectCreated:*"] });
+    expect(trigger.filterPrefix).to.equal(s3EncodedKey(RAW_SNAPSHOT_PREFIX));
+
+    const dates = ["2026-01-01", "2026-11-25", "2027-02-28"];
+    const rawKeys = dates.flatMap((d) => PLAYLISTS.map((id) => rawSnapshotKey(d, id)));
+    for (const key of rawKeys) expect(s3FilterMatches(trigger, key), key).to.equal(true);
+    // The unencoded filter of before never fires: the reason for the fix.
+    for (const key of rawKeys) expect(s3FilterMatches({ filterPrefix: RAW_SNAPSHOT_PREFIX, filterSuffix: ".json" }, key), key).to.equal(false);
+
+    const written = [
+      ...dates.flatMap((d) => PLAYLISTS.flatMap((id) => FILE_FORMATS.flatMap((f) => TABLE_NAMES.map((t) => tableFileKey(f, t, d, id))))),
+      ...rawKeys.flatMap((k) => Object.values(rejectedKeys(k))),
+      ...PLAYLISTS.flatMap((id) => [`${SPOTIFY_CACHE_PREFIX}artists/${id}.json`, `${SPOTIFY_CACHE_PREFIX}albums/${id}.json`, `${SPOTIFY_CACHE_PREFIX}checkpoints/snapshot_date=2026-11-25/${id}.json`]),
+    ];
+    for (const key of written) expect(s3FilterMatches(trigger, key), key).to.equal(false);
+  });
+
+  it("lets the transform write only outside the trigger (tables, rejected copies), and S3 invoke it", () => {
     const transformRole = byName("aws:iam/rolePolicy:RolePolicy", "transformer");
     const writes = statementsOf(transformRole.inputs.policy)
       .filter((s) => asArray<string>(s.Action).includes("s3:PutObject"))
       .flatMap((s) => asArray<string>(s.Resource));
-    expect(writes).to.have.length(2);
     const writePrefixes = writes.map((arn) => arn.replace(/^arn:aws:s3:::[^/]+\//, "").replace(/\*$/, ""));
     expect(writePrefixes).to.have.members([TRANSFORMED_PREFIX, REJECTED_PREFIX]);
-    for (const prefix of writePrefixes) {
-      expect(prefix.startsWith(trigger.filterPrefix) || trigger.filterPrefix.startsWith(prefix), `${prefix} vs ${trigger.filterPrefix}`).to.equal(false);
-    }
+    for (const prefix of writePrefixes) expect(prefix.startsWith(RAW_SNAPSHOT_PREFIX) || RAW_SNAPSHOT_PREFIX.startsWith(prefix), prefix).to.equal(false);
     const permission = ofType("aws:lambda/permission:Permission").find((p) => p.inputs.principal === "s3.amazonaws.com");
     expect(permission, "S3 may invoke the transform").to.not.equal(undefined);
     expect(ofType("aws:lambda/functionRecursionConfig:FunctionRecursionConfig")[0].inputs.recursiveLoop).to.equal("Terminate");
   });
 
-  it("gives the extractor put on the raw snapshot prefix only, and get/put on its one secret", () => {
-    const statements = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "extractor").inputs.policy);
+  it("gives the extractor put on raw snapshots, read/write on the Spotify cache only, get/put on its one secret", () => {
+    const statements = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "extractor-fn-policy").inputs.policy);
     const s3 = statements.filter((s) => asArray<string>(s.Action).some((a) => a.startsWith("s3:")));
-    expect(s3).to.have.length(1);
-    expect(s3[0].Action).to.deep.equal(["s3:PutObject"]);
-    expect(s3[0].Resource).to.match(new RegExp(`/${RAW_SNAPSHOT_PREFIX}\\*$`));
+    const prefixesFor = (action: string) =>
+      s3.filter((s) => asArray<string>(s.Action).includes(action)).flatMap((s) => asArray<string>(s.Resource)).map((arn) => arn.replace(/^arn:aws:s3:::[^/]+\//, "").replace(/\*$/, ""));
+    expect(prefixesFor("s3:PutObject")).to.have.members([RAW_SNAPSHOT_PREFIX, SPOTIFY_CACHE_PREFIX]);
+    expect(prefixesFor("s3:GetObject")).to.deep.equal([SPOTIFY_CACHE_PREFIX]);
+    const list = s3.find((s) => asArray<string>(s.Action).includes("s3:ListBucket"));
+    expect(list.Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${SPOTIFY_CACHE_PREFIX}*`] } });
+    // Only the extractor's role touches the cache.
+    for (const policy of ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => !p.name.includes("extractor"))) {
+      expect(JSON.stringify(policy.inputs.policy), policy.name).to.not.include(SPOTIFY_CACHE_PREFIX);
+    }
     const secret = statements.find((s) => asArray<string>(s.Action).some((a) => a.startsWith("secretsmanager:")));
     expect(secret.Action).to.have.members(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
     expect(secret.Resource).to.match(/^arn:aws:secretsmanager:/);
+    const env = byName("aws:lambda/function:Function", "extractor").inputs.environment.variables;
+    expect(env).to.include({ SPOTIFY_CACHE_MAX_AGE_DAYS: "30", SPOTIFY_CACHE_DAILY_REFRESH: "250" });
   });
 
-  it("runs the schedule from config, with one extract target per playlist (at most five per rule)", () => {
-    const rules = ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.inputs.scheduleExpression);
+  it("queues one request per playlist on the schedule, and bounds extractions at once by the queue's event source, not reserved concurrency", () => {
+    const rules = ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.inputs.scheduleExpression && r.name.includes("extractor"));
     expect(rules).to.have.length(2);
     for (const rule of rules) expect(rule.inputs.scheduleExpression).to.equal(SCHEDULE);
-    const extractFn = byName("aws:lambda/function:Function", "extractor");
-    const targets = ofType("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.arn === mockArn(extractFn));
+    const queue = byName("aws:sqs/queue:Queue", "extractor-requests");
+    const targets = ofType("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.arn === mockArn(queue));
     expect(targets.map((t) => t.inputs.rule)).to.satisfy((r: string[]) => r.every((name) => rules.some((rule) => physicalName(rule) === name)));
     expect(targets.map((t) => JSON.parse(t.inputs.input).playlist_id)).to.have.members(PLAYLISTS);
     const perRule = new Map<string, number>();
     for (const t of targets) perRule.set(t.inputs.rule, (perRule.get(t.inputs.rule) ?? 0) + 1);
     expect(Math.max(...perRule.values())).to.be.at.most(5);
-    expect(extractFn.inputs.reservedConcurrentExecutions).to.equal(1);
+
+    const extractFn = byName("aws:lambda/function:Function", "extractor");
+    const [mapping] = ofType("aws:lambda/eventSourceMapping:EventSourceMapping");
+    expect(mapping.inputs).to.deep.include({ eventSourceArn: mockArn(queue), functionName: mockArn(extractFn), batchSize: 1, scalingConfig: { maximumConcurrency: 2 } });
+    // Lambda developer guide: visibility timeout at least six times the function's timeout; failures end in the function's dead-letter queue.
+    expect(queue.inputs.visibilityTimeoutSeconds).to.be.at.least(6 * extractFn.inputs.timeout);
+    expect(JSON.parse(queue.inputs.redrivePolicy).deadLetterTargetArn).to.match(/^arn:aws:sqs:.*extractor-fn-dlq/);
+    // EventBridge may send to the queue, from these rules only.
+    const [queuePolicy] = statementsOf(byName("aws:sqs/queuePolicy:QueuePolicy", "extractor").inputs.policy);
+    expect(queuePolicy.Principal).to.deep.equal({ Service: "events.amazonaws.com" });
+    expect(queuePolicy.Condition.ArnEquals["aws:SourceArn"]).to.have.members(rules.map(mockArn));
+    const consume = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "consume-requests").inputs.policy)[0];
+    expect(consume.Action).to.include.members(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]);
   });
 
-  it("points each crawler at exactly the transform's table roots, CSV through the header classifier and the csv_ prefix", () => {
+  it("reserves no concurrency on any function (Lambda keeps 100 unreserved: a reservation fails on new accounts)", () => {
+    expect(functions()).to.have.length(3);
+    for (const fn of functions()) expect(fn.inputs.reservedConcurrentExecutions, fn.name).to.equal(undefined);
+  });
+
+  it("declares one Glue table per (format, table) whose columns, partition keys, SerDe and location are lib/tables'", () => {
+    const tables = ofType("aws:glue/catalogTable:CatalogTable");
+    const lake = byName("aws:s3/bucket:Bucket", "-lake-data");
+    expect(tables.map((t) => t.inputs.name)).to.have.members(allTableRoots().map((r) => catalogTableName(r.format, r.table)));
+    for (const { format, table } of allTableRoots()) {
+      const declared = tables.find((t) => t.inputs.name === catalogTableName(format, table))!;
+      expect(declared.inputs.databaseName).to.equal("spotify_pipeline_dev");
+      expect(declared.inputs.tableType).to.equal("EXTERNAL_TABLE");
+      expect(declared.inputs.storageDescriptor.columns, `${format} ${table}`).to.deep.equal(glueColumns(format, table));
+      // lib/tables is the one definition: the same column names in the same (file) order.
+      expect(declared.inputs.storageDescriptor.columns.map((c: any) => c.name)).to.deep.equal(TABLES[table].map((c) => c.name));
+      expect(declared.inputs.partitionKeys).to.deep.equal(GLUE_PARTITION_KEYS.map((k) => ({ ...k })));
+      expect(declared.inputs.storageDescriptor.location).to.equal(`s3://${lake.name}-physical/${tableRoot(format, table)}`);
+      expect(declared.inputs.storageDescriptor.serDeInfo.serializationLibrary).to.equal(glueStorage(format).serializationLibrary);
+    }
+  });
+
+  it("crawls only new folders of the table roots once a day, never rewriting the declared tables, with a role scoped to its database, tables, prefixes and logs", () => {
     const crawlers = ofType("aws:glue/crawler:Crawler");
     expect(crawlers).to.have.length(2);
     const lake = byName("aws:s3/bucket:Bucket", "-lake-data");
@@ -169,25 +233,45 @@ describe("Pulumi program (mocks)", function () {
     expect(targets).to.have.members(allTableRoots().map((r) => `s3://${lake.name}-physical/${r.root}`));
     const classifier = ofType("aws:glue/classifier:Classifier");
     expect(classifier).to.have.length(1);
-    expect(classifier[0].inputs.csvClassifier).to.deep.equal({ containsHeader: "PRESENT", delimiter: ",", quoteSymbol: '"' });
     const csv = crawlers.find((c) => c.inputs.s3Targets[0].path.includes("/csv/"))!;
     expect(csv.inputs.classifiers).to.deep.equal([classifier[0].inputs.name ?? `${classifier[0].name}-physical`]);
     expect(csv.inputs.tablePrefix).to.equal(CSV_TABLE_PREFIX);
-    const parquet = crawlers.find((c) => c !== csv)!;
-    expect(parquet.inputs.tablePrefix).to.equal(undefined);
     for (const c of crawlers) {
       expect(c.inputs.s3Targets).to.have.length(TABLE_NAMES.length);
-      expect(JSON.parse(c.inputs.configuration).Grouping.TableGroupingPolicy).to.equal("CombineCompatibleSchemas");
+      // Glue API, RecrawlPolicy: only folders added since the last run, so a crawl's cost does not grow with the lake's age.
+      expect(c.inputs.recrawlPolicy).to.deep.equal({ recrawlBehavior: "CRAWL_NEW_FOLDERS_ONLY" });
+      expect(c.inputs.schemaChangePolicy).to.deep.equal({ updateBehavior: "LOG", deleteBehavior: "LOG" });
+      expect(c.inputs.schedule).to.equal("cron(0 12 * * ? *)");
+      expect(JSON.parse(c.inputs.configuration).CrawlerOutput.Partitions.AddOrUpdateBehavior).to.equal("InheritFromTable");
       expect(c.inputs.databaseName).to.equal("spotify_pipeline_dev");
     }
+    const policy = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "crawler-policy").inputs.policy);
+    const glue = policy.filter((st) => asArray<string>(st.Action).some((a) => a.startsWith("glue:")));
+    expect(glue.flatMap((st) => asArray<string>(st.Resource))).to.have.members([
+      "arn:aws:glue:eu-west-1:123456789012:catalog",
+      "arn:aws:glue:eu-west-1:123456789012:database/spotify_pipeline_dev",
+      "arn:aws:glue:eu-west-1:123456789012:table/spotify_pipeline_dev/*",
+    ]);
+    const s3 = policy.filter((st) => asArray<string>(st.Action).some((a) => a.startsWith("s3:")));
+    expect(s3.find((st) => st.Action.includes("s3:GetObject")).Resource).to.equal(`arn:aws:s3:::${lake.name}-physical/${TRANSFORMED_PREFIX}*`);
+    expect(s3.find((st) => st.Action.includes("s3:ListBucket")).Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${TRANSFORMED_PREFIX}*`] } });
+    const logs = policy.filter((st) => asArray<string>(st.Action).some((a) => a.startsWith("logs:")));
+    for (const st of logs) expect(st.Resource).to.match(/^arn:aws:logs:eu-west-1:123456789012:log-group:\/aws-glue\/crawlers:/);
   });
 
-  it("lets the transform start exactly its crawlers, and hands their names to it", () => {
-    const crawlerArns = ofType("aws:glue/crawler:Crawler").map((c) => `arn:aws:glue:eu-west-1:123456789012:crawler/${c.name}-physical`);
-    const glue = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "transformer").inputs.policy).find((s) => asArray<string>(s.Action).includes("glue:StartCrawler"));
-    expect(glue.Resource).to.have.members(crawlerArns);
+  it("lets the transform register partitions in exactly the declared tables of its database, and names the database to it", () => {
+    const tables = ofType("aws:glue/catalogTable:CatalogTable").map((t) => t.inputs.name);
+    const glue = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "transformer").inputs.policy).find((st) => asArray<string>(st.Action).includes("glue:BatchCreatePartition"));
+    expect(glue.Action).to.deep.equal(["glue:BatchCreatePartition"]);
+    expect(glue.Resource).to.have.members([
+      "arn:aws:glue:eu-west-1:123456789012:catalog",
+      "arn:aws:glue:eu-west-1:123456789012:database/spotify_pipeline_dev",
+      ...tables.map((t) => `arn:aws:glue:eu-west-1:123456789012:table/spotify_pipeline_dev/${t}`),
+    ]);
     const env = byName("aws:lambda/function:Function", "transformer").inputs.environment.variables;
-    expect(env.CRAWLER_NAMES.split(",")).to.have.members(ofType("aws:glue/crawler:Crawler").map((c) => `${c.name}-physical`));
+    expect(env).to.deep.equal({ LAKE_BUCKET: `${byName("aws:s3/bucket:Bucket", "-lake-data").name}-physical`, GLUE_DATABASE: "spotify_pipeline_dev" });
+    // Nothing starts a crawl from the transform any more: no race with a running crawl.
+    expect(JSON.stringify(ofType("aws:iam/rolePolicy:RolePolicy").map((p) => p.inputs.policy))).to.not.include("glue:StartCrawler");
   });
 
   it("configures the Athena workgroup: engine 3, enforced, SSE_S3 results in the results bucket, cutoff, metrics", () => {
@@ -202,7 +286,7 @@ describe("Pulumi program (mocks)", function () {
     expect(c.resultConfiguration.outputLocation).to.equal(`s3://${results.name}-physical/results/`);
   });
 
-  it("saves sql/queries as named queries and publishes sql/views on a successful Parquet crawl", () => {
+  it("saves sql/queries as named queries and publishes sql/views on deploy (when their SQL changes) and on a successful Parquet crawl", () => {
     const named = ofType("aws:athena/namedQuery:NamedQuery");
     expect(named.map((q) => q.inputs.name)).to.have.members(loadQueries().map((q) => q.name));
     const rule = ofType("aws:cloudwatch/eventRule:EventRule").find((r) => r.inputs.eventPattern?.includes("Succeeded"))!;
@@ -213,19 +297,39 @@ describe("Pulumi program (mocks)", function () {
     const views = byName("aws:lambda/function:Function", "views");
     const target = ofType("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.rule === physicalName(rule));
     expect(target.map((t) => t.inputs.arn)).to.deep.equal([mockArn(views)]);
-    expect(loadViews().length).to.be.greaterThan(0);
+
+    const [publish] = ofType("aws:lambda/invocation:Invocation");
+    const hash = viewsSqlHash(loadViews());
+    expect(publish.inputs.functionName).to.equal(physicalName(views));
+    expect(JSON.parse(publish.inputs.input)).to.deep.equal({ reason: "deploy", sqlSha256: hash });
+    expect(publish.inputs.triggers).to.deep.equal({ sqlSha256: hash });
+    // A changed view changes the trigger, so `pulumi up` publishes again.
+    const edited = loadViews().map((v, i) => (i === 0 ? { ...v, sql: `${v.sql}\n-- edited` } : v));
+    expect(viewsSqlHash(edited)).to.not.equal(hash);
   });
 
-  it("alarms on every function's Errors and Throttles, on the dead-letter queues, rejections and staleness", () => {
+  it("lets the views function run Athena DDL: the default database and the catalog too (Athena's mandatory policy), its own database and tables", () => {
+    const statements = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "views-policy").inputs.policy);
+    const onDefault = statements.find((st) => asArray<string>(st.Resource).includes("arn:aws:glue:eu-west-1:123456789012:database/default"));
+    expect(onDefault, "a grant on the default database").to.not.equal(undefined);
+    expect(onDefault.Action).to.include("glue:GetDatabase");
+    expect(asArray<string>(onDefault.Resource)).to.include("arn:aws:glue:eu-west-1:123456789012:catalog");
+    const own = statements.find((st) => asArray<string>(st.Resource).includes("arn:aws:glue:eu-west-1:123456789012:database/spotify_pipeline_dev"));
+    expect(own.Action).to.include.members(["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable"]);
+    expect(asArray<string>(own.Resource)).to.include("arn:aws:glue:eu-west-1:123456789012:table/spotify_pipeline_dev/*");
+  });
+
+  it("alarms on every function's Errors, Throttles and dead-letter queue, on rejections and staleness", () => {
     const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(functions()).to.have.length(3);
     for (const fn of functions()) {
       const name = physicalName(fn);
       for (const metric of ["Errors", "Throttles"]) {
         expect(alarms.filter((a) => a.inputs.metricName === metric && a.inputs.dimensions?.FunctionName === name), `${metric} of ${fn.name}`).to.have.length(1);
       }
     }
-    expect(functions()).to.have.length(3);
-    const queues = ofType("aws:sqs/queue:Queue");
+    const queues = ofType("aws:sqs/queue:Queue").filter((q) => q.name.endsWith("-dlq"));
+    expect(queues).to.have.length(3);
     for (const q of queues) {
       expect(alarms.some((a) => a.inputs.metricName === "ApproximateNumberOfMessagesVisible" && a.inputs.dimensions.QueueName === `${q.name}-physical`), q.name).to.equal(true);
     }
@@ -238,11 +342,17 @@ describe("Pulumi program (mocks)", function () {
     expect(ofType("aws:sns/topicSubscription:TopicSubscription")[0].inputs).to.include({ protocol: "email", endpoint: "alerts@example.com" });
   });
 
-  it("sends failed async invocations to an SQS dead-letter queue", () => {
+  it("gives every function an on-failure destination: its own SQS dead-letter queue", () => {
     const configs = ofType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
-    const transformFn = byName("aws:lambda/function:Function", "transformer");
-    const forTransform = configs.find((c) => c.inputs.functionName === physicalName(transformFn))!;
-    expect(forTransform.inputs.destinationConfig.onFailure.destination).to.match(/^arn:aws:sqs:/);
+    for (const fn of functions()) {
+      const config = configs.filter((c) => c.inputs.functionName === physicalName(fn));
+      expect(config, fn.name).to.have.length(1);
+      const destination = config[0].inputs.destinationConfig.onFailure.destination;
+      expect(destination).to.match(/^arn:aws:sqs:/);
+      // The function's role may send there (Lambda sends the record with the function's permissions).
+      const policy = ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === `${fn.name}-policy`)!;
+      expect(statementsOf(policy.inputs.policy).some((st) => st.Action.includes?.("sqs:SendMessage") && st.Resource === destination), fn.name).to.equal(true);
+    }
   });
 
   it("reaches the topic on crawler failures through an EventBridge rule the topic policy allows", () => {
@@ -258,6 +368,7 @@ describe("Pulumi program (mocks)", function () {
     const logGroups = ofType("aws:cloudwatch/logGroup:LogGroup");
     for (const fn of functions()) {
       expect(fn.inputs.runtime).to.equal("nodejs22.x");
+      expect(fn.inputs.architectures).to.deep.equal(["arm64"]);
       expect(fn.inputs.loggingConfig.logFormat).to.equal("JSON");
       const group = logGroups.find((g) => physicalName(g) === fn.inputs.loggingConfig.logGroup);
       expect(group?.inputs.retentionInDays, fn.name).to.equal(30);

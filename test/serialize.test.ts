@@ -15,6 +15,10 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { bundleHandler, bundledHandlerFactory, PROJECT_ROOT, type HandlerBundle } from "../components/handlerBundle";
 import { lambdaCodePathOptions, projectDependencies } from "../components/lambdaCode";
 import { loadViews } from "../lib/query/sqlFiles";
+import { HANDLER_NAMES, HANDLERS, type HandlerName } from "../components/handlerRegistry";
+import { EXTRACT_ENV } from "../contracts/extract";
+import { TRANSFORM_ENV } from "../contracts/transform";
+import { VIEWS_ENV } from "../contracts/views";
 import { rawSnapshotKey, tableFileKey } from "../lib/lake/layout";
 import { LocalStore } from "../lib/storage/localStore";
 import { transformRawObject } from "../lib/transform/transformObject";
@@ -28,11 +32,13 @@ const ARCHIVE_TARGET_BYTES = 10 * 1024 * 1024;
 /** What parquet-wasm's Node entry needs: its package.json ("exports"), node/package.json (CommonJS), the JS and the wasm it reads beside it. */
 const PARQUET_WASM_NODE_FILES = ["package.json", "node/package.json", "node/parquet_wasm.js", "node/parquet_wasm_bg.wasm"].map((f) => `node_modules/parquet-wasm/${f}`);
 
-const HANDLERS: { entry: string; exportName: string; args: unknown[]; env: Record<string, string> }[] = [
-  { entry: "extract", exportName: "extractHandlerFromEnv", args: [], env: { LAKE_BUCKET: "lake", SPOTIFY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:1:secret:s" } },
-  { entry: "transform", exportName: "transformHandlerFromEnv", args: [], env: { LAKE_BUCKET: "lake", CRAWLER_NAMES: "a,b" } },
-  { entry: "views", exportName: "viewsHandlerFromEnv", args: [loadViews()], env: { ATHENA_WORKGROUP: "wg", GLUE_DATABASE: "db" } },
-];
+/** What each registered handler needs to start: its environment (names from its contract) and its factory's plain-data args. */
+const START: Record<HandlerName, { env: Record<string, string>; args: unknown[] }> = {
+  extract: { env: { [EXTRACT_ENV.bucket]: "lake", [EXTRACT_ENV.secretArn]: "arn:aws:secretsmanager:eu-west-1:1:secret:s" }, args: [] },
+  transform: { env: { [TRANSFORM_ENV.bucket]: "lake", [TRANSFORM_ENV.database]: "db" }, args: [] },
+  views: { env: { [VIEWS_ENV.workgroup]: "wg", [VIEWS_ENV.database]: "db" }, args: [loadViews()] },
+};
+const CASES = HANDLER_NAMES.map((name) => ({ ...HANDLERS[name], ...START[name] }));
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -94,7 +100,8 @@ const store = {
   async list(prefix) { return walk(lake).map((f) => path.relative(lake, f).split(path.sep).join("/")).filter((k) => k.startsWith(prefix)).sort(); },
 };
 const { createTransformHandler } = require(bundlePath);
-createTransformHandler({ bucket: "lake", crawlerNames: [] }, { store })({ Records: [{ eventName: "ObjectCreated:Put", s3: { bucket: { name: "lake" }, object: { key: rawKey } } }] })
+const glue = { send: async () => ({ Errors: [] }) }; // BatchCreatePartition answered as Glue does when every partition is new
+createTransformHandler({ bucket: "lake", database: "db" }, { store, glue })({ Records: [{ eventName: "ObjectCreated:Put", s3: { bucket: { name: "lake" }, object: { key: rawKey } } }] })
   .then((result) => report({ result }), (err) => { console.error(err); process.exit(3); });
 `;
 
@@ -141,7 +148,7 @@ describe("Lambda code: serialization, bundles and archives", function () {
   const serialized = new Map<string, string>();
   const deps = projectDependencies();
 
-  for (const h of HANDLERS) {
+  for (const h of CASES) {
     describe(`${h.entry} function`, () => {
       before(() => bundles.set(h.entry, bundleHandler(h.entry)));
 
@@ -211,8 +218,8 @@ describe("Lambda code: the transform's unpacked archive encodes Parquet", functi
   });
 
   it("writes every table from a recorded snapshot, byte for byte as lib/ does here, and DuckDB reads the Parquet back", async () => {
-    const bundle = bundleHandler("transform");
-    const index = (await pulumi.runtime.serializeFunction(bundledHandlerFactory(bundle.requirePath, "transformHandlerFromEnv"), { isFactoryFunction: true, exportName: "handler" })).text;
+    const bundle = bundleHandler(HANDLERS.transform.entry);
+    const index = (await pulumi.runtime.serializeFunction(bundledHandlerFactory(bundle.requirePath, HANDLERS.transform.exportName), { isFactoryFunction: true, exportName: "handler" })).text;
     const archive = await unpackArchive(index, bundle);
     const lake = mkdtempSync(path.join(tmpdir(), "lambda-lake-"));
     const reference = mkdtempSync(path.join(tmpdir(), "lambda-reference-"));
@@ -221,7 +228,7 @@ describe("Lambda code: the transform's unpacked archive encodes Parquet", functi
     await new LocalStore(lake).put(RAW_KEY, raw);
     await new LocalStore(reference).put(RAW_KEY, raw);
 
-    const probe = await runInArchive(archive, { LAKE_BUCKET: "lake", CRAWLER_NAMES: "" }, PROBE_TRANSFORM, [path.join(archive, bundle.relativePath), lake, RAW_KEY]);
+    const probe = await runInArchive(archive, START.transform.env, PROBE_TRANSFORM, [path.join(archive, bundle.relativePath), lake, RAW_KEY]);
     expect(packagesOf(probe.outside).filter((p) => !p.startsWith("@aws-sdk/") && projectDependencies().includes(p))).to.deep.equal([]);
     expect(probe.inside).to.include("node_modules/parquet-wasm/node/parquet_wasm.js");
     const outcome = probe.result!.outcomes[0];

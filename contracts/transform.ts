@@ -1,0 +1,58 @@
+/**
+ * The transform Lambda's contract: entry, environment, the S3 trigger filter, and the log
+ * message the rejection alarm counts.
+ */
+import { RAW_SNAPSHOT_PREFIX } from "../lib/lake/layout";
+import { requireEnv, type Env } from "./env";
+
+export const TRANSFORM_HANDLER = { entry: "transform", exportName: "transformHandlerFromEnv" } as const;
+
+export const TRANSFORM_ENV = {
+  bucket: "LAKE_BUCKET",
+  /** The Glue database whose declared tables receive the new partitions. */
+  database: "GLUE_DATABASE",
+} as const;
+
+export interface TransformEnv {
+  bucket: string;
+  database: string;
+}
+
+export function parseTransformEnv(env: Env): TransformEnv {
+  return {
+    bucket: requireEnv(env, TRANSFORM_ENV.bucket, "transform"),
+    database: requireEnv(env, TRANSFORM_ENV.database, "transform"),
+  };
+}
+
+/**
+ * A key as S3 writes it in event notifications and compares it with notification filters: each
+ * path segment URL-encoded, a space as "+". S3 User Guide, "Configuring event notifications
+ * using object key name filtering": special characters in a prefix or suffix "must be entered
+ * in URL-encoded (percent-encoded) format", spaces as "+"; AWS Knowledge Center, "Why doesn't
+ * my Amazon S3 event notification trigger my Lambda function?": "to define the value of a
+ * prefix as "test=abc/", you would enter "test%3Dabc/"". So "raw_data/snapshot_date=" never
+ * matches; "raw_data/snapshot_date%3D" does.
+ */
+export function s3NotificationKey(key: string): string {
+  return key
+    .split("/")
+    .map((segment) => encodeURIComponent(segment).replace(/%20/g, "+"))
+    .join("/");
+}
+
+/** The transform's S3 trigger: raw snapshots only (never what it writes), written as S3 matches it. */
+export const TRANSFORM_TRIGGER = {
+  events: ["s3:ObjectCreated:*"],
+  filterPrefix: s3NotificationKey(RAW_SNAPSHOT_PREFIX),
+  filterSuffix: ".json",
+} as const;
+
+/** Logged at error level with these messages, so log metric filters can count them. */
+export const TRANSFORM_LOG = {
+  rejected: "raw snapshot rejected",
+  /** A record that failed for another reason than its content (storage): the event is retried. */
+  failed: "raw snapshot not transformed",
+  transformed: "raw snapshot transformed",
+  partitionsRegistered: "partitions registered",
+} as const;
