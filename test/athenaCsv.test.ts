@@ -276,6 +276,20 @@ const DUCK_TYPE_OF_HIVE: Record<string, string> = {
   "array<string>": "VARCHAR[]",
 };
 
+/**
+ * The Parquet physical type and annotation each Hive type of glueColumns reads (Apache Parquet
+ * LogicalTypes.md: STRING is UTF8 on BYTE_ARRAY, TIMESTAMP(MILLIS) on INT64, LIST a 3-level group;
+ * Athena guide "Data types in Amazon Athena" for the Hive side).
+ */
+const PARQUET_OF_HIVE: Record<string, [string | null, string | null]> = {
+  string: ["BYTE_ARRAY", "UTF8"],
+  int: ["INT32", null],
+  bigint: ["INT64", null],
+  boolean: ["BOOLEAN", null],
+  timestamp: ["INT64", "TIMESTAMP_MILLIS"],
+  "array<string>": [null, "LIST"],
+};
+
 describe("Parquet tables read back (DuckDB) as written, with the types of glueColumns", () => {
   let dir: string;
   let instance: DuckDBInstance;
@@ -298,6 +312,11 @@ describe("Parquet tables read back (DuckDB) as written, with the types of glueCo
         await connection.run("SET TimeZone = 'UTC'");
         const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjectsJS();
         expect(described.map((d) => [d.column_name, d.column_type])).to.deep.equal(glueColumns("parquet", table).map((c) => [c.name, DUCK_TYPE_OF_HIVE[c.type]]));
+        const physical = (await connection.runAndReadAll(`SELECT name, type, converted_type, repetition_type FROM parquet_schema('${file}')`)).getRowObjectsJS();
+        const glue = glueColumns("parquet", table);
+        expect(physical.filter((p) => glue.some((c) => c.name === p.name)).map((p) => [p.name, p.type, p.converted_type, p.repetition_type])).to.deep.equal(
+          TABLES[table].map((c, i) => [c.name, ...PARQUET_OF_HIVE[glue[i].type], c.nullable ? "OPTIONAL" : "REQUIRED"]),
+        );
         const read = (await connection.runAndReadAll(`SELECT * FROM read_parquet('${file}')`)).getRowObjectsJS().map((r) => fromDuckParquet(table, r));
         expect(read).to.deep.equal(rows.map((r) => Object.fromEntries(TABLES[table].map((c) => [c.name, r[c.name] ?? null]))));
       } finally {
