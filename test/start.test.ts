@@ -170,6 +170,21 @@ describe("npm start with credentials (against the stand-in on 127.0.0.1)", funct
     expect(standIn.refreshTokens()).to.include(stored);
   });
 
+  it("keeps the artist and album cache in the local lake: a second run fetches only the pages", async () => {
+    const lake = path.join(dir, "lake");
+    const args = ["--lake", lake, "--playlist", TO_FIND_ID, "--stage", "extract"];
+    const first = await runCapturing(args, env({ SPOTIFY_REFRESH_TOKEN: credentials.refreshToken }));
+    expect(first.code).to.equal(0);
+    expect(first.text).to.match(/artists and albums: 0 from the cache, [1-9]\d* new, 0 refreshed/);
+    const catalogCalls = () => standIn.requests.filter((r) => r.endpoint === "artist" || r.endpoint === "album").length;
+    const before = catalogCalls();
+    const second = await runCapturing(args, env({ SPOTIFY_REFRESH_TOKEN: standIn.refreshTokens()[0] }));
+    expect(second.code).to.equal(0);
+    expect(second.text).to.match(/artists and albums: [1-9]\d* from the cache, 0 new, 0 refreshed/);
+    expect(catalogCalls()).to.equal(before);
+    expect((await new LocalStore(lake).list("cache/spotify/artists/")).length).to.be.above(0);
+  });
+
   it("stops before the transform when no playlist could be extracted, and leaves the lake as it was", async () => {
     const lake = path.join(dir, "lake");
     const { code, text } = await runCapturing(["--lake", lake, "--playlist", THE_CORE_ID], env({ SPOTIFY_REFRESH_TOKEN: credentials.refreshToken }));
