@@ -7,8 +7,9 @@
 import { z } from "zod";
 import { SPOTIFY_CACHE_PREFIX } from "../lake/layout";
 import { Album, Artist } from "../spotify/schemas";
-import { ObjectNotFoundError, type ObjectStore } from "../storage/objectStore";
+import type { ObjectStore } from "../storage/objectStore";
 import type { CacheSettings } from "./cacheSettings";
+import { readStoredJson } from "./storedJson";
 
 export type CatalogKind = "artists" | "albums";
 export const CATALOG_KINDS: readonly CatalogKind[] = ["artists", "albums"];
@@ -60,24 +61,12 @@ export class CatalogCache {
   }
 
   private async readOne(kind: CatalogKind, id: string): Promise<CachedObject | undefined> {
-    let body: Uint8Array;
-    try {
-      body = await this.store.get(cacheObjectKey(kind, id));
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError) return undefined;
-      throw err;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(body).toString("utf8"));
-    } catch {
-      return undefined; // not ours or damaged: fetched again and overwritten
-    }
+    const json = await readStoredJson(this.store, cacheObjectKey(kind, id));
     const parsed = ENTRY_SCHEMAS[kind].safeParse(json);
-    if (!parsed.success) return undefined;
+    if (!parsed.success) return undefined; // not ours or damaged: fetched again and overwritten
     const object = parsed.data.object;
     // A cached object for another id (a relinked answer) is fine; a wrong kind is not.
-    return { fetched_at: parsed.data.fetched_at, object: object ? ((json as { object: Artist | Album }).object) : null };
+    return { fetched_at: parsed.data.fetched_at, object: object ? (json as { object: Artist | Album }).object : null };
   }
 
   async write(kind: CatalogKind, id: string, object: Artist | Album | null, fetchedAt: string): Promise<void> {
@@ -87,13 +76,8 @@ export class CatalogCache {
 
   /** True when the batch endpoints answered 403/404 within the reuse period: go straight to one id per call. */
   async batchRefusedRecently(today: string): Promise<boolean> {
-    try {
-      const json = JSON.parse(Buffer.from(await this.store.get(BATCH_ENDPOINTS_KEY)).toString("utf8")) as { refused_at?: unknown };
-      return typeof json.refused_at === "string" && ageInDays(json.refused_at, today) < this.settings.maxAgeDays;
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError || err instanceof SyntaxError) return false;
-      throw err;
-    }
+    const json = (await readStoredJson(this.store, BATCH_ENDPOINTS_KEY)) as { refused_at?: unknown } | null | undefined;
+    return typeof json?.refused_at === "string" && ageInDays(json.refused_at, today) < this.settings.maxAgeDays;
   }
 
   async recordBatchRefused(at: string): Promise<void> {

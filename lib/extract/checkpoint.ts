@@ -7,7 +7,8 @@
 import { z } from "zod";
 import { SPOTIFY_CACHE_PREFIX } from "../lake/layout";
 import { Playlist, PlaylistItemsPage } from "../spotify/schemas";
-import { ObjectNotFoundError, type ObjectStore } from "../storage/objectStore";
+import type { ObjectStore } from "../storage/objectStore";
+import { readStoredJson } from "./storedJson";
 
 export const CHECKPOINT_FORMAT = "spotify-pipeline/extraction-checkpoint@1";
 export const checkpointKey = (playlistId: string) => `${SPOTIFY_CACHE_PREFIX}runs/${playlistId}.json`;
@@ -35,20 +36,7 @@ export type Checkpoint = z.infer<typeof Checkpoint>;
 
 /** The unfinished checkpoint of this playlist and snapshot date, if any; anything else is ignored. */
 export async function readCheckpoint(store: ObjectStore, playlistId: string, snapshotDate: string): Promise<Checkpoint | undefined> {
-  let body: Uint8Array;
-  try {
-    body = await store.get(checkpointKey(playlistId));
-  } catch (err) {
-    if (err instanceof ObjectNotFoundError) return undefined;
-    throw err;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(body).toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  const parsed = Checkpoint.safeParse(json);
+  const parsed = Checkpoint.safeParse(await readStoredJson(store, checkpointKey(playlistId)));
   if (!parsed.success || parsed.data.done || parsed.data.playlist_id !== playlistId || parsed.data.snapshot_date !== snapshotDate) return undefined;
   return parsed.data;
 }
