@@ -15,6 +15,7 @@ import { CatalogCache } from "../lib/extract/catalogCache";
 import { cacheSettingsFromEnv } from "../lib/extract/cacheSettings";
 import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
+import { collectGarbage } from "../lib/util/collectGarbage";
 
 // Loaded when a stage needs them, not on every start: the Spotify client (ky), the stand-in
 // server and DuckDB take a third of a start-up. `--stage transform` loads no HTTP code, and
@@ -111,6 +112,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     printTransform(results);
     failed += results.filter((r) => r.status === "rejected").length;
     out();
+    collectGarbage(); // the transform's garbage goes before DuckDB comes
     await (await lakeReport()).printLakeReport(store.location, out);
   }
 

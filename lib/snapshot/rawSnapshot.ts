@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { Album, Artist, Playlist, PlaylistEntry, describeZodError } from "../spotify/schemas";
 import { fastCheck } from "../util/fastCheck";
+import { parseJsonInParts } from "./parseJsonInParts";
 
 export const RAW_SNAPSHOT_FORMAT = "spotify-pipeline/raw-snapshot@1";
 
@@ -69,13 +70,17 @@ export class InvalidSnapshotError extends Error {
 
 /** Parses and checks a raw snapshot document; the error names the field that does not fit. */
 export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
-  // A view on the same bytes: Buffer.from(body) would first copy the whole document.
-  const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidSnapshotError(`not JSON (${(err as Error).message}); a raw snapshot is one JSON document written by the extractor.`);
+  // Parsed member by member, without the whole document as one string (parseJsonInParts);
+  // when that declines, the whole text is parsed for JSON.parse's own error.
+  let json: unknown = typeof body === "string" ? undefined : parseJsonInParts(body);
+  if (json === undefined) {
+    // A view on the same bytes: Buffer.from(body) would first copy the whole document.
+    const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new InvalidSnapshotError(`not JSON (${(err as Error).message}); a raw snapshot is one JSON document written by the extractor.`);
+    }
   }
   if (typeof json !== "object" || json === null || (json as { format?: unknown }).format !== RAW_SNAPSHOT_FORMAT) {
     throw new InvalidSnapshotError(`not a raw snapshot: expected "format": "${RAW_SNAPSHOT_FORMAT}"; only files written by the extractor belong under raw_data/snapshot_date=.../.`);

@@ -11,6 +11,7 @@ import type { TableName, TableRows } from "../tables/schema";
 import { assertTablesFit, RowDoesNotFitError, type CheckedColumns } from "../formats/rowCheck";
 import { rowCounts, snapshotToTables } from "./toTables";
 import { writeCheckedTables } from "./writeTables";
+import { collectGarbage } from "../util/collectGarbage";
 
 export type TransformOutcome =
   | { status: "transformed"; rawKey: string; snapshotDate: string; playlistId: string; keys: string[]; rows: Record<TableName, number> }
@@ -50,28 +51,40 @@ export async function transformRawObject(store: ObjectStore, rawKey: string, now
     // Never re-reject a rejected copy: that would nest raw_data/rejected/rejected/... forever.
     throw new Error(`"${rawKey}" is a rejected copy, not a raw snapshot; fix or re-extract the original under ${RAW_SNAPSHOT_PREFIX}.`);
   }
+  const read = await readTables(store, rawKey, now);
+  if ("status" in read) return read;
+  // The raw bytes and the parsed document are out of reach from here, and collected before the
+  // encoders allocate: the peak memory is then rows + files, not raw + document + rows + files
+  // (V8 would wait for its heap to grow further; measured -20 MiB on the 10k bench snapshot).
+  const { ref, tables, columns } = read;
+  collectGarbage();
+  const keys = await writeCheckedTables(store, columns, tables, ref.snapshotDate, ref.playlistId);
+  return { status: "transformed", rawKey, snapshotDate: ref.snapshotDate, playlistId: ref.playlistId, keys, rows: rowCounts(tables) };
+}
+
+/** The checked rows of a raw object, or the outcome of rejecting it. */
+async function readTables(
+  store: ObjectStore,
+  rawKey: string,
+  now: Date,
+): Promise<{ ref: { snapshotDate: string; playlistId: string }; tables: TableRows; columns: CheckedColumns } | TransformOutcome> {
   const body = await store.get(rawKey);
   const ref = parseRawSnapshotKey(rawKey);
   if (!ref) {
     return reject(store, rawKey, body, `"${rawKey}" is not a raw snapshot key: expected raw_data/snapshot_date=YYYY-MM-DD/playlist_id=<id>.json.`, now);
   }
-  let snapshot: RawSnapshot;
-  let tables: TableRows;
-  let columns: CheckedColumns;
   try {
-    snapshot = parseRawSnapshot(body);
+    const snapshot = parseRawSnapshot(body);
     const mismatch = whatDoesNotMatch(snapshot, ref);
     if (mismatch) return reject(store, rawKey, body, `key and content disagree: ${mismatch}`, now);
-    tables = snapshotToTables(snapshot);
+    const tables = snapshotToTables(snapshot);
     // The boundary: every value must fit its table's column type (int32, int64, ...) before anything is written.
-    columns = assertTablesFit(tables);
+    return { ref, tables, columns: assertTablesFit(tables) };
   } catch (err) {
     if (err instanceof InvalidSnapshotError) return reject(store, rawKey, body, err.message, now);
     if (err instanceof RowDoesNotFitError) return reject(store, rawKey, body, `a value does not fit its table: ${err.message}`, now);
     throw err;
   }
-  const keys = await writeCheckedTables(store, columns, tables, ref.snapshotDate, ref.playlistId);
-  return { status: "transformed", rawKey, snapshotDate: ref.snapshotDate, playlistId: ref.playlistId, keys, rows: rowCounts(tables) };
 }
 
 /** Transforms every raw snapshot (or one date's), one after another, going on past rejections. */
