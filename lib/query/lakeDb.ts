@@ -3,6 +3,8 @@
  * Like a crawler it looks at each table root and makes one relation per table and format
  * (`<table>` for Parquet, `csv_<table>` for CSV) with snapshot_date as a VARCHAR partition
  * column, as Glue types it; then it runs every sql/views file, the same SQL Athena runs.
+ * `csv_` relations return what Athena returns through OpenCSVSerDe (athenaCsvColumn below), not
+ * what a generic CSV reader would: the local answers are the ones the deployed tables give.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
