@@ -1,10 +1,17 @@
 /**
  * A deployed stack as the smoke check sees it, built from aws-sdk-client-mock on client instances
  * (so no other test's clients are touched) and a fake clock that advances only when slept.
- * Each service answers as its documentation says (cited in the smoke/ files that read the answer):
- * Lambda Invoke returns 200 with FunctionError and an error document for a failed function;
- * S3 HeadObject rejects a missing key with NotFound (404, no body); Glue GetPartition with
- * EntityNotFoundException; Athena reports QUEUED/RUNNING, then SUCCEEDED, FAILED or CANCELLED.
+ * Each service answers as its documentation says:
+ * - Lambda Invoke (Lambda API Reference, "Invoke"): RequestResponse returns StatusCode 200; a failed
+ *   function adds X-Amz-Function-Error (FunctionError "Unhandled" or "Handled") and the Payload is the
+ *   runtime's error document {"errorType", "errorMessage", "trace"} (Lambda Developer Guide, "AWS
+ *   Lambda function errors in Node.js").
+ * - S3 HeadObject (Amazon S3 API Reference, "HeadObject"): no body on errors; a missing key is 404
+ *   Not Found (the SDK's NotFound), or 403 Forbidden without s3:ListBucket; Last-Modified in seconds.
+ * - Glue GetPartition (AWS Glue API, "GetPartition action"): EntityNotFoundException while absent.
+ * - Athena (Athena API Reference, "QueryExecutionStatus", "GetQueryResults"): QUEUED and RUNNING,
+ *   then SUCCEEDED, FAILED or CANCELLED with StateChangeReason; a SELECT's first result row holds
+ *   the column labels.
  */
 import { mockClient } from "aws-sdk-client-mock";
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
