@@ -11,7 +11,7 @@ import type { Json, StandInData } from "../lib/standin/recordedData";
 import { SpotifyClient } from "../lib/spotify/client";
 import type { SpotifyConfig } from "../lib/spotify/config";
 import { extractPlaylist } from "../lib/extract/extractPlaylist";
-import { extractAndLand } from "../lib/extract/runExtraction";
+import { extractAndLand, extractPlaylists } from "../lib/extract/runExtraction";
 import { CatalogCache, cacheObjectKey, planRefresh, type CachedCatalog } from "../lib/extract/catalogCache";
 import { CACHE_DEFAULTS, cacheSettingsFromEnv, type CacheSettings } from "../lib/extract/cacheSettings";
 import { checkpointKey } from "../lib/extract/checkpoint";
@@ -148,6 +148,23 @@ describe("artist and album cache (stand-in, development mode)", () => {
     const s = await standIn();
     await extractPlaylist(clientFor(s), LONG_ID, "2026-11-26", { cache, now: DAY2 });
     expect(catalogPaths(s)).to.deep.equal([`/v1/artists/${id}`]);
+  });
+
+  it("says what access it needs when the cache cannot be written, and lands nothing", async () => {
+    const store = lake();
+    const denying = Object.assign(Object.create(store) as LocalStore, {
+      put: async (key: string, body: Uint8Array | string) => {
+        if (key.startsWith(SPOTIFY_CACHE_PREFIX)) throw new Error("Access Denied");
+        return store.put(key, body);
+      },
+    });
+    const { outcome, keys } = await (async () => {
+      const [o] = await extractPlaylists({ client: clientFor(await standIn()), store: denying, playlistIds: [LONG_ID], snapshotDate: DATE, cache: new CatalogCache(denying, CACHE_DEFAULTS) });
+      return { outcome: o, keys: await store.list("") };
+    })();
+    expect(outcome.ok).to.equal(false);
+    expect(outcome.error).to.match(/^Could not write cache\/spotify\/(artists|albums)\/\w+\.json in .* \(Access Denied\)\. The extractor needs to read and write under cache\/spotify\//);
+    expect(keys).to.deep.equal([]);
   });
 
   it("never makes a key of an id that is not base62", async () => {

@@ -9,7 +9,7 @@ import { SPOTIFY_CACHE_PREFIX } from "../lake/layout";
 import { Album, Artist } from "../spotify/schemas";
 import type { ObjectStore } from "../storage/objectStore";
 import type { CacheSettings } from "./cacheSettings";
-import { readStoredJson } from "./storedJson";
+import { readStoredJson, writeStoredJson } from "./storedJson";
 
 export type CatalogKind = "artists" | "albums";
 export const CATALOG_KINDS: readonly CatalogKind[] = ["artists", "albums"];
@@ -71,7 +71,7 @@ export class CatalogCache {
 
   async write(kind: CatalogKind, id: string, object: Artist | Album | null, fetchedAt: string): Promise<void> {
     if (!isCacheableId(id)) return;
-    await this.store.put(cacheObjectKey(kind, id), JSON.stringify({ fetched_at: fetchedAt, object }), "application/json");
+    await writeStoredJson(this.store, cacheObjectKey(kind, id), { fetched_at: fetchedAt, object });
   }
 
   /** True when the batch endpoints answered 403/404 within the reuse period: go straight to one id per call. */
@@ -81,7 +81,7 @@ export class CatalogCache {
   }
 
   async recordBatchRefused(at: string): Promise<void> {
-    await this.store.put(BATCH_ENDPOINTS_KEY, JSON.stringify({ refused_at: at }), "application/json");
+    await writeStoredJson(this.store, BATCH_ENDPOINTS_KEY, { refused_at: at });
   }
 }
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { SPOTIFY_CACHE_PREFIX } from "../lake/layout";
 import { Playlist, PlaylistItemsPage } from "../spotify/schemas";
 import type { ObjectStore } from "../storage/objectStore";
-import { readStoredJson } from "./storedJson";
+import { readStoredJson, writeStoredJson } from "./storedJson";
 
 export const CHECKPOINT_FORMAT = "spotify-pipeline/extraction-checkpoint@1";
 export const checkpointKey = (playlistId: string) => `${SPOTIFY_CACHE_PREFIX}runs/${playlistId}.json`;
@@ -42,5 +42,5 @@ export async function readCheckpoint(store: ObjectStore, playlistId: string, sna
 }
 
 export async function writeCheckpoint(store: ObjectStore, checkpoint: Checkpoint): Promise<void> {
-  await store.put(checkpointKey(checkpoint.playlist_id), JSON.stringify(checkpoint), "application/json");
+  await writeStoredJson(store, checkpointKey(checkpoint.playlist_id), checkpoint);
 }
