@@ -1,6 +1,6 @@
 /** The command line of `npm start`: a contract other tools rely on. */
 import { parseArgs } from "node:util";
-import { assertSnapshotDate, todayUtc } from "../lib/lake/layout";
+import { assertSnapshotDateInRange, normalizePlaylistId, todayUtc } from "../lib/lake/layout";
 
 export const STAGES = ["extract", "transform", "all"] as const;
 export type Stage = (typeof STAGES)[number];
@@ -19,7 +19,7 @@ export const USAGE = `Usage: npm start -- [--playlist ID]... [--date YYYY-MM-DD]
 
   --playlist ID   a playlist id, spotify:playlist: URI or open.spotify.com link (repeatable).
                   Otherwise from SPOTIFY_PLAYLISTS (comma-separated) or pipeline.config.json {"playlists": [...]}.
-  --date DATE     the snapshot date (default: today in UTC)
+  --date DATE     the snapshot date, from 2008-10-07 to tomorrow (default: today in UTC)
   --lake DIR      the lake folder (default: ./lake)
   --stage STAGE   extract, transform or all (default: all)
 
@@ -54,16 +54,19 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
   const { values } = parsed;
   const stage = (values.stage ?? "all") as Stage;
   if (!STAGES.includes(stage)) throw new UsageError(`Unknown stage "${values.stage}": use extract, transform or all.`);
-  let date = todayUtc(now);
-  if (values.date !== undefined) {
+  const usage = <T>(check: () => T): T => {
     try {
-      date = assertSnapshotDate(values.date);
+      return check();
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-  }
+  };
+  const date = values.date === undefined ? todayUtc(now) : usage(() => assertSnapshotDateInRange(values.date!, now));
+  const playlists = usage(() => (values.playlist ?? []).map(normalizePlaylistId));
+  // An empty --lake would silently mean the current folder.
+  if (values.lake !== undefined && values.lake.trim() === "") throw new UsageError(`--lake needs a folder, for example --lake lake; it was empty.`);
   return {
-    playlists: values.playlist ?? [],
+    playlists,
     date,
     dateGiven: values.date !== undefined,
     lake: values.lake ?? "lake",

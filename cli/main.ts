@@ -8,6 +8,9 @@ import { parseRunArgs, USAGE, UsageError, type RunArgs } from "./args";
 import { resolvePlaylists, CONFIG_FILE } from "./playlists";
 import { createProgressReporter } from "./progress";
 import { LocalStore } from "../lib/storage/localStore";
+import { RAW_PREFIX } from "../lib/lake/layout";
+import { terminalSafe } from "../lib/query/terminalText";
+import { assertSampleOnlyLake, LakeHoldsRealDataError } from "../lib/sample/sampleLake";
 import { spotifyConfigFromEnv } from "../lib/spotify/config";
 import { defaultTokenFile, writeRefreshToken } from "../lib/spotify/tokenFile";
 import type { PlaylistOutcome } from "../lib/extract/runExtraction";
@@ -25,7 +28,8 @@ const spotifyClient = () => import("../lib/spotify/client");
 const sampleRun = () => import("./sampleRun");
 const lakeReport = () => import("./report");
 
-const out = (line = "") => process.stdout.write(`${line}\n`);
+/** Everything printed passes terminalSafe: names from Spotify users must not drive the terminal. */
+const out = (line = "") => process.stdout.write(`${terminalSafe(line)}\n`);
 
 function printExtraction(snapshotDate: string, outcomes: PlaylistOutcome[]): void {
   for (const o of outcomes) {
@@ -62,6 +66,8 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
 
   if (args.stage === "extract" || args.stage === "all") {
     if (!spotify) {
+      // Before anything is printed or written: sample output must never land beside real data.
+      await assertSampleOnlyLake(store);
       out("No Spotify credentials (SPOTIFY_CLIENT_ID is not set): running on the bundled SAMPLE DATA,");
       out("two recorded playlists over three days, replayed by a stand-in Spotify API on 127.0.0.1.");
       out('To read your own playlists, see "Run against real Spotify" in README.md.');
@@ -104,9 +110,10 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     out();
     out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "every raw snapshot in the lake"}`);
     const results: TransformOutcome[] = [];
-    for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate })));
+    const onSkip = (key: string, why: string) => out(`  Warning: skipped ${key}: ${why}; move it out of the lake.`);
+    for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip })));
     if (results.length === 0) {
-      out(`  no raw snapshots under ${path.join(store.location, "raw_data")}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);
+      out(`  no raw snapshots under ${path.join(store.location, RAW_PREFIX)}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);
       return 1;
     }
     printTransform(results);
@@ -134,8 +141,8 @@ async function main(): Promise<void> {
     }
     code = await run(args);
   } catch (err) {
-    process.stderr.write(`\nError: ${(err as Error).message}\n`);
-    code = err instanceof UsageError ? 2 : 1;
+    process.stderr.write(`\nError: ${terminalSafe((err as Error).message)}\n`);
+    code = err instanceof UsageError || err instanceof LakeHoldsRealDataError ? 2 : 1;
   }
   process.exitCode = code;
 }

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { openLake, LakeNotFoundError, type LakeDb } from "../lib/query/lakeDb";
 import { loadQueries } from "../lib/query/sqlFiles";
 import { OUTPUT_FORMATS, renderRows, type OutputFormat } from "../lib/query/renderRows";
+import { terminalSafe } from "../lib/query/terminalText";
 
 const usage = () => `Usage: npm run query -- [--lake DIR] [--format table|json|csv] "SQL" | QUERY_NAME
 
@@ -46,6 +47,10 @@ export async function runQueryCli(argv: string[], io: QueryCliIo = defaultIo): P
     io.out(`${usage()}\n`);
     return 0;
   }
+  if (values.lake !== undefined && values.lake.trim() === "") {
+    io.err(`--lake needs a folder, for example --lake lake; it was empty.\n\n${usage()}\n`);
+    return 2;
+  }
   const format = (values.format ?? "table") as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) {
     io.err(`Unknown format "${values.format}": use table, json or csv.\n\n${usage()}\n`);
@@ -65,12 +70,13 @@ export async function runQueryCli(argv: string[], io: QueryCliIo = defaultIo): P
     io.err(`${err instanceof LakeNotFoundError ? "" : "Could not open the lake: "}${(err as Error).message}\n`);
     return 1;
   }
+  for (const warning of db.warnings) io.err(`Warning: ${terminalSafe(warning)}\n`);
   try {
     io.out(renderRows(await db.run(sql), format));
     return 0;
   } catch (err) {
     const relations = await db.relations().catch(() => [] as string[]);
-    io.err(`Query failed: ${(err as Error).message}\n\nTables and views in this lake: ${relations.join(", ")}\n`);
+    io.err(`Query failed: ${terminalSafe((err as Error).message)}\n\nTables and views in this lake: ${relations.join(", ")}\n`);
     return 1;
   } finally {
     db.close();

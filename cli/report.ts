@@ -6,7 +6,8 @@
 import * as path from "node:path";
 import { openLake, type LakeDb } from "../lib/query/lakeDb";
 import { renderRows } from "../lib/query/renderRows";
-import { TABLE_NAMES } from "../lib/tables/schema";
+import { PARTITION_COLUMN, TABLE_NAMES } from "../lib/tables/schema";
+import { RAW_PREFIX, TRANSFORMED_PREFIX } from "../lib/lake/layout";
 
 const TOP_N = 10;
 
@@ -38,6 +39,7 @@ function describeChanges(rows: ChangeRow[], days: number): string {
 export async function printLakeReport(lakeDir: string, out: (line?: string) => void): Promise<void> {
   const db = await openLake(lakeDir);
   try {
+    for (const warning of db.warnings) out(`Warning: ${warning}`);
     out("Tables (Parquet; CSV twins are csv_<table>)");
     out((await rowsPerTable(db)).trimEnd());
 
@@ -65,8 +67,8 @@ export async function printLakeReport(lakeDir: string, out: (line?: string) => v
   const rel = relative === "" ? "." : relative.startsWith("..") ? lakeDir : relative;
   out();
   out(`The lake is in ${lakeDir}`);
-  out(`  raw snapshots:  ${path.join(rel, "raw_data")}`);
-  out(`  tables:         ${path.join(rel, "transformed_data", "{parquet,csv}", "<table>", "snapshot_date=YYYY-MM-DD")}`);
+  out(`  raw snapshots:  ${path.join(rel, RAW_PREFIX)}`);
+  out(`  tables:         ${path.join(rel, TRANSFORMED_PREFIX, "{parquet,csv}", "<table>", `${PARTITION_COLUMN}=YYYY-MM-DD`)}`);
   out(`Query it with DuckDB as Athena would, through the same views:`);
   const lakeFlag = rel === "lake" ? "" : `--lake ${rel} `;
   out(`  npm run query -- ${lakeFlag}"SELECT * FROM latest_snapshot LIMIT 20"`);

@@ -184,7 +184,7 @@ describe("npm run query (runQueryCli)", () => {
   });
 
   it("explains its usage on bad arguments", async () => {
-    for (const argv of [[], ["--format", "xml", "select 1"], ["--nope", "select 1"], ["select", "1"]]) {
+    for (const argv of [[], ["--format", "xml", "select 1"], ["--nope", "select 1"], ["select", "1"], ["--lake", "", "select 1"]]) {
       const io = captureIo();
       expect(await runQueryCli(argv, io), argv.join(" ")).to.equal(2);
       expect(io.stderr).to.match(/Usage: npm run query/);

@@ -17,6 +17,7 @@ import { startSpotifyStandIn, type StandIn } from "../lib/standin/spotifyStandIn
 import { loadRecordedData, THE_CORE_ID, TO_FIND_ID } from "../lib/standin/recordedData";
 import { sampleDates } from "../lib/sample/sampleDays";
 import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
+import { recordedSnapshot as recordedSnapshotOf } from "./support/snapshots";
 import { readRefreshToken } from "../lib/spotify/tokenFile";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -114,6 +115,41 @@ describe("npm start, offline on the bundled sample", function () {
     expect(r.stderr).to.contain('Invalid snapshot date "2026-13-01": use YYYY-MM-DD');
     expect(existsSync(path.join(lake, "other"))).to.equal(false);
   });
+});
+
+describe("npm start refuses bad input with exit 2, before touching the lake", function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => (dir = mkdtempSync(path.join(tmpdir(), "refuse-"))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("never writes sample data into a lake that holds real data", async () => {
+    const lake = path.join(dir, "real-lake");
+    const store = new LocalStore(lake);
+    const real = recordedSnapshotOf(THE_CORE_ID, { snapshotDate: "2026-03-02" });
+    real.extraction.auth_mode = "refresh_token";
+    const key = rawSnapshotKey("2026-03-02", THE_CORE_ID);
+    await store.put(key, JSON.stringify(real));
+    const before = await hashes(store, "");
+    const r = cli("main", ["--lake", lake, "--date", "2026-03-02"]);
+    expect(r.code, r.stdout + r.stderr).to.equal(2);
+    expect(r.stderr).to.contain(`The lake ${lake} holds real data (${key} was extracted with refresh_token). Sample mode never writes into such a lake`);
+    expect(r.stdout).not.to.contain("SAMPLE DATA");
+    expect(await hashes(store, "")).to.deep.equal(before);
+  });
+
+  for (const [name, args, message] of [
+    ["an invalid --playlist", ["--playlist", "not a playlist!"], 'Invalid playlist id "not a playlist!"'],
+    ['an empty --lake', ["--lake", ""], "--lake needs a folder"],
+    ["a date before Spotify's launch", ["--date", "0000-01-01"], "Snapshot date 0000-01-01 is out of range: use a date from 2008-10-07"],
+  ] as const) {
+    it(`explains ${name} with the usage`, () => {
+      const r = cli("main", [...args, ...(name.includes("lake") ? [] : ["--lake", path.join(dir, "never")])]);
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stderr).to.contain(message).and.contain("Usage: npm start --");
+      expect(existsSync(path.join(dir, "never"))).to.equal(false);
+    });
+  }
 });
 
 describe("npm start with credentials (against the stand-in on 127.0.0.1)", function () {

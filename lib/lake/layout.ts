@@ -3,13 +3,13 @@
  * and table files live. Used by the extractor, the transform, the Glue crawlers, the S3
  * trigger filter and the local DuckDB catalog, so they can never disagree.
  */
-import { TABLE_NAMES, type TableName } from "../tables/schema";
+import { PARTITION_COLUMN, TABLE_NAMES, type TableName } from "../tables/schema";
 
 export const RAW_PREFIX = "raw_data/";
 /** Raw snapshots land here; the transform trigger listens on exactly this prefix. */
-export const RAW_SNAPSHOT_PREFIX = "raw_data/snapshot_date=";
+export const RAW_SNAPSHOT_PREFIX = `${RAW_PREFIX}${PARTITION_COLUMN}=`;
 /** Inputs the transform could not read: a copy plus a reason file. Disjoint from RAW_SNAPSHOT_PREFIX. */
-export const REJECTED_PREFIX = "raw_data/rejected/";
+export const REJECTED_PREFIX = `${RAW_PREFIX}rejected/`;
 export const TRANSFORMED_PREFIX = "transformed_data/";
 /**
  * The extractor's cache of full Spotify artist and album objects (and its checkpoint between
@@ -25,13 +25,18 @@ export type FileFormat = (typeof FILE_FORMATS)[number];
 export const CSV_TABLE_PREFIX = "csv_";
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** A raw snapshot's file name in its date folder: playlist_id=<id>.json. */
+const RAW_SNAPSHOT_FILE_PREFIX = "playlist_id=";
 /** Spotify ids are base62; we also accept the characters some test ids use, never a slash. */
 const PLAYLIST_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Whether the text is a real calendar date written YYYY-MM-DD (no 2026-02-30). */
+export function isSnapshotDate(date: string): boolean {
+  return DATE_RE.test(date) && !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) && new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date;
+}
+
 export function assertSnapshotDate(date: string): string {
-  if (!DATE_RE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
-    throw new Error(`Invalid snapshot date "${date}": use YYYY-MM-DD, for example 2026-11-25.`);
-  }
+  if (!isSnapshotDate(date)) throw new Error(`Invalid snapshot date "${date}": use YYYY-MM-DD, for example 2026-11-25.`);
   return date;
 }
 
@@ -53,13 +58,45 @@ export function normalizePlaylistId(input: string): string {
   return assertPlaylistId(fromUri?.[1] ?? fromUrl?.[1] ?? trimmed);
 }
 
+/** Spotify's public launch: no playlist has a snapshot before it. */
+export const SPOTIFY_LAUNCH_DATE = "2008-10-07";
+
+/**
+ * A snapshot date a run may use: a real date from Spotify's launch to tomorrow in UTC
+ * (tomorrow, because somewhere it already is). Year 0000 or 2999 is a typo, not a snapshot.
+ */
+export function assertSnapshotDateInRange(date: string, now: Date = new Date()): string {
+  assertSnapshotDate(date);
+  const tomorrow = todayUtc(new Date(now.getTime() + 86_400_000));
+  if (date < SPOTIFY_LAUNCH_DATE || date > tomorrow) {
+    throw new Error(`Snapshot date ${date} is out of range: use a date from ${SPOTIFY_LAUNCH_DATE} (Spotify's launch) to ${tomorrow} (tomorrow in UTC).`);
+  }
+  return date;
+}
+
+/** The folder of one snapshot date: "snapshot_date=2026-11-25". */
+export function partitionFolder(snapshotDate: string): string {
+  return `${PARTITION_COLUMN}=${assertSnapshotDate(snapshotDate)}`;
+}
+
+/**
+ * The snapshot date of a partition folder name, or undefined when it is not one: only
+ * "snapshot_date=" and a real YYYY-MM-DD date count, so a stray "snapshot_date=2026-07-01.bak"
+ * can never become the latest date.
+ */
+export function parsePartitionFolder(name: string): string | undefined {
+  if (!name.startsWith(`${PARTITION_COLUMN}=`)) return undefined;
+  const date = name.slice(PARTITION_COLUMN.length + 1);
+  return isSnapshotDate(date) ? date : undefined;
+}
+
 export function todayUtc(now: Date = new Date()): string {
   return now.toISOString().slice(0, 10);
 }
 
 /** One raw snapshot per playlist per day: running the same day again replaces it. */
 export function rawSnapshotKey(snapshotDate: string, playlistId: string): string {
-  return `${RAW_SNAPSHOT_PREFIX}${assertSnapshotDate(snapshotDate)}/playlist_id=${assertPlaylistId(playlistId)}.json`;
+  return `${RAW_PREFIX}${partitionFolder(snapshotDate)}/${RAW_SNAPSHOT_FILE_PREFIX}${assertPlaylistId(playlistId)}.json`;
 }
 
 export interface RawSnapshotRef {
@@ -67,10 +104,19 @@ export interface RawSnapshotRef {
   playlistId: string;
 }
 
-/** Inverse of rawSnapshotKey; undefined for any other key. */
+/** What a raw snapshot key looks like, for messages. */
+export const RAW_SNAPSHOT_KEY_FORM = `${RAW_SNAPSHOT_PREFIX}YYYY-MM-DD/${RAW_SNAPSHOT_FILE_PREFIX}<id>.json`;
+
+/** Inverse of rawSnapshotKey; undefined for any other key (an invalid date or id included). */
 export function parseRawSnapshotKey(key: string): RawSnapshotRef | undefined {
-  const m = /^raw_data\/snapshot_date=(\d{4}-\d{2}-\d{2})\/playlist_id=([A-Za-z0-9_-]{1,64})\.json$/.exec(key);
-  return m ? { snapshotDate: m[1], playlistId: m[2] } : undefined;
+  if (!key.startsWith(RAW_PREFIX)) return undefined;
+  const parts = key.slice(RAW_PREFIX.length).split("/");
+  if (parts.length !== 2) return undefined;
+  const snapshotDate = parsePartitionFolder(parts[0]);
+  const file = parts[1];
+  if (!snapshotDate || !file.startsWith(RAW_SNAPSHOT_FILE_PREFIX) || !file.endsWith(".json")) return undefined;
+  const playlistId = file.slice(RAW_SNAPSHOT_FILE_PREFIX.length, -".json".length);
+  return PLAYLIST_ID_RE.test(playlistId) ? { snapshotDate, playlistId } : undefined;
 }
 
 /** Where a rejected input is copied, and where the reason for it is written beside it. */
@@ -86,7 +132,7 @@ export function tableRoot(format: FileFormat, table: TableName): string {
 }
 
 export function tableFileKey(format: FileFormat, table: TableName, snapshotDate: string, playlistId: string): string {
-  return `${tableRoot(format, table)}snapshot_date=${assertSnapshotDate(snapshotDate)}/${assertPlaylistId(playlistId)}.${format}`;
+  return `${tableRoot(format, table)}${partitionFolder(snapshotDate)}/${assertPlaylistId(playlistId)}.${format}`;
 }
 
 export function allTableRoots(): { format: FileFormat; table: TableName; root: string }[] {

@@ -5,12 +5,15 @@
  * column, as Glue types it; then it runs every sql/views file, the same SQL Athena runs.
  * `csv_` relations return what Athena returns through OpenCSVSerDe (athenaCsvColumn below), not
  * what a generic CSV reader would: the local answers are the ones the deployed tables give.
+ * Only folders named snapshot_date=<a real YYYY-MM-DD date> are read: anything else under a
+ * table root (a "snapshot_date=2026-07-01.bak" copy, a stray folder) is skipped with a
+ * warning, so it can never become the latest snapshot date.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { CSV_ESCAPE, CSV_QUOTE, CSV_SEPARATOR } from "../formats/csvDialect";
-import { allTableRoots, catalogTableName, type FileFormat } from "../lake/layout";
+import { allTableRoots, catalogTableName, parsePartitionFolder, type FileFormat } from "../lake/layout";
 import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "../tables/schema";
 import { loadViews } from "./sqlFiles";
 
@@ -26,6 +29,8 @@ export interface LakeDb {
   run(sql: string): Promise<QueryResult>;
   /** Names of the tables and views in the catalog, sorted. */
   relations(): Promise<string[]>;
+  /** Folders under a table root that are not a valid partition, skipped, each with why. */
+  readonly warnings: readonly string[];
   close(): void;
 }
 
@@ -64,13 +69,20 @@ function duckType(type: ColumnType, format: FileFormat): string {
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
-/** Whether a table root holds at least one file of its format in a snapshot_date= folder. */
-function hasPartitionFiles(root: string, format: FileFormat): boolean {
-  if (!existsSync(root)) return false;
-  return readdirSync(root).some((dir) => {
-    const full = path.join(root, dir);
-    return dir.startsWith(`${PARTITION_COLUMN}=`) && statSync(full).isDirectory() && readdirSync(full).some((f) => f.endsWith(`.${format}`));
-  });
+/** The files of a table root's valid partition folders; every other folder is skipped, with a warning. */
+function partitionFiles(root: string, format: FileFormat, warn: (message: string) => void): string[] {
+  if (!existsSync(root)) return [];
+  const files: string[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!entry.isDirectory()) continue;
+    const full = path.join(root, entry.name);
+    if (parsePartitionFolder(entry.name) === undefined) {
+      warn(`Skipped ${full}: not a partition folder (${PARTITION_COLUMN}=YYYY-MM-DD with a real date); move it out of the lake.`);
+      continue;
+    }
+    for (const f of readdirSync(full).sort()) if (f.endsWith(`.${format}`)) files.push(path.join(full, f));
+  }
+  return files;
 }
 
 /**
@@ -99,24 +111,25 @@ function athenaCsvColumn(field: string, type: ColumnType): string {
   }
 }
 
-function relationSql(lakeDir: string, format: FileFormat, table: TableName, root: string): string {
+function relationSql(lakeDir: string, format: FileFormat, table: TableName, root: string, warn: (message: string) => void): string {
   const columns = TABLES[table];
   const name = ident(catalogTableName(format, table));
-  const dir = path.join(lakeDir, root);
-  if (!hasPartitionFiles(dir, format)) {
+  const files = partitionFiles(path.join(lakeDir, root), format, warn);
+  if (files.length === 0) {
     // No files yet: an empty relation with the right types, so the views still compile.
     const cols = columns.map((c) => `CAST(NULL AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
     return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, CAST(NULL AS VARCHAR) AS ${PARTITION_COLUMN} WHERE 1 = 0`;
   }
-  const glob = sqlString(path.join(dir, `${PARTITION_COLUMN}=*`, `*.${format}`));
+  // The files themselves, not a glob: a glob would also match the folders skipped above.
+  const fileList = `[${files.map(sqlString).join(", ")}]`;
   const hive = `hive_partitioning = true, hive_types = {'${PARTITION_COLUMN}': 'VARCHAR'}`;
   if (format === "parquet") {
     const cols = columns.map((c) => `CAST(${ident(c.name)} AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
-    return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${ident(PARTITION_COLUMN)} FROM read_parquet(${glob}, ${hive}, union_by_name = true)`;
+    return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${ident(PARTITION_COLUMN)} FROM read_parquet(${fileList}, ${hive}, union_by_name = true)`;
   }
   // Every field as text with RFC 4180 quoting (what the writer emits), then typed as Athena types it.
   const source =
-    `read_csv(${glob}, ${hive}, header = true, auto_detect = false, delim = ${sqlString(CSV_SEPARATOR)}, ` +
+    `read_csv(${fileList}, ${hive}, header = true, auto_detect = false, delim = ${sqlString(CSV_SEPARATOR)}, ` +
     `quote = ${sqlString(CSV_QUOTE)}, escape = ${sqlString(CSV_QUOTE)}, allow_quoted_nulls = false, ` +
     `columns = {${columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(", ")}})`;
   const cols = columns.map((c) => `${athenaCsvColumn(ident(c.name), c.type)} AS ${ident(c.name)}`);
@@ -147,6 +160,7 @@ export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new LakeNotFoundError(dir);
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
+  const warnings: string[] = [];
   const close = () => {
     connection.closeSync();
     instance.closeSync();
@@ -155,7 +169,7 @@ export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}
     await run(connection, "SET TimeZone = 'UTC'", "Setting the time zone");
     for (const shim of TRINO_SHIMS) await run(connection, shim, "Defining Trino functions");
     for (const { format, table, root } of allTableRoots()) {
-      await run(connection, relationSql(dir, format, table, root), `Cataloguing ${root}`);
+      await run(connection, relationSql(dir, format, table, root, (w) => warnings.push(w)), `Cataloguing ${root}`);
     }
     for (const view of loadViews(opts.viewsDir)) await run(connection, view.sql, `Creating view ${view.name}`);
   } catch (err) {
@@ -175,6 +189,7 @@ export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}
       return rows.map((r) => String(r.table_name));
     },
     close,
+    warnings,
   };
   return db;
 }

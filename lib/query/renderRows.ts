@@ -1,6 +1,10 @@
-/** Query results as text for a terminal: aligned columns, JSON (an array of row objects) or CSV. */
+/**
+ * Query results as text: aligned columns for a terminal (control characters neutralised, see
+ * terminalText.ts), or JSON (an array of row objects) and CSV with the data exactly as it is.
+ */
 import { stringify } from "csv-stringify/sync";
 import type { QueryResult } from "./lakeDb";
+import { terminalSafe } from "./terminalText";
 
 export const OUTPUT_FORMATS = ["table", "json", "csv"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -12,10 +16,11 @@ function cellText(value: unknown): string {
 }
 
 function renderTable({ columns, rows }: QueryResult): string {
-  const cells = rows.map((row) => columns.map((c) => cellText(row[c]).replace(/\r?\n/g, "⏎")));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => [...r[i]].length)));
+  const cells = rows.map((row) => columns.map((c) => terminalSafe(cellText(row[c]).replace(/\r?\n/g, "⏎"))));
+  const header = columns.map(terminalSafe);
+  const widths = header.map((c, i) => Math.max([...c].length, ...cells.map((r) => [...r[i]].length)));
   const line = (values: string[]) => values.map((v, i) => v + " ".repeat(widths[i] - [...v].length)).join(" | ").trimEnd();
-  const out = [line(columns), widths.map((w) => "-".repeat(w)).join("-+-"), ...cells.map(line)];
+  const out = [line(header), widths.map((w) => "-".repeat(w)).join("-+-"), ...cells.map(line)];
   out.push(`(${rows.length} row${rows.length === 1 ? "" : "s"})`);
   return `${out.join("\n")}\n`;
 }

@@ -4,6 +4,7 @@
  * tables can be rebuilt later from raw alone.
  */
 import { z } from "zod";
+import { RAW_SNAPSHOT_PREFIX } from "../lake/layout";
 import { Album, Artist, Playlist, PlaylistEntry, describeZodError } from "../spotify/schemas";
 import { fastCheck } from "../util/fastCheck";
 import { parseJsonInParts } from "./parseJsonInParts";
@@ -83,7 +84,7 @@ export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
     }
   }
   if (typeof json !== "object" || json === null || (json as { format?: unknown }).format !== RAW_SNAPSHOT_FORMAT) {
-    throw new InvalidSnapshotError(`not a raw snapshot: expected "format": "${RAW_SNAPSHOT_FORMAT}"; only files written by the extractor belong under raw_data/snapshot_date=.../.`);
+    throw new InvalidSnapshotError(`not a raw snapshot: expected "format": "${RAW_SNAPSHOT_FORMAT}"; only files written by the extractor belong under ${RAW_SNAPSHOT_PREFIX}.../.`);
   }
   // The fast checks answer for valid documents; zod runs only to name what is wrong.
   if (isFrame(json) && ELEMENT_CHECKS.every(([key, check]) => everyElement((json as Record<string, unknown>)[key], check))) return json as RawSnapshot;

@@ -2,10 +2,16 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { ObjectNotFoundError, type ObjectStore } from "./objectStore";
+import { removeStaleTmpFiles, tmpPathFor } from "./staleTmp";
 
-/** A lake folder on disk. Writes go to a temporary file then rename, so a crash never leaves half a file. */
+/**
+ * A lake folder on disk. Writes go to a temporary file then rename, so a crash never leaves half
+ * a file; the first write into a folder removes the stale temporary files a killed run left there.
+ */
 export class LocalStore implements ObjectStore {
   readonly root: string;
+  /** Folders already swept for stale .tmp files by this store (once each is enough). */
+  private readonly swept = new Set<string>();
   constructor(root: string) {
     this.root = path.resolve(root);
   }
@@ -24,8 +30,13 @@ export class LocalStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
     const target = this.pathOf(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    const dir = path.dirname(target);
+    await fs.mkdir(dir, { recursive: true });
+    if (!this.swept.has(dir)) {
+      this.swept.add(dir);
+      await removeStaleTmpFiles(dir);
+    }
+    const tmp = tmpPathFor(target, process.pid, randomBytes(4).toString("hex"));
     try {
       await fs.writeFile(tmp, body);
       await fs.rename(tmp, target);

@@ -4,7 +4,7 @@
  * under raw_data/rejected/, and nothing else is written. Storage errors are thrown, not
  * rejected: they say nothing about the input and a retry may succeed.
  */
-import { parseRawSnapshotKey, rejectedKeys, RAW_SNAPSHOT_PREFIX, REJECTED_PREFIX, assertSnapshotDate } from "../lake/layout";
+import { parsePartitionFolder, parseRawSnapshotKey, partitionFolder, rejectedKeys, RAW_PREFIX, RAW_SNAPSHOT_KEY_FORM, RAW_SNAPSHOT_PREFIX, REJECTED_PREFIX } from "../lake/layout";
 import { InvalidSnapshotError, parseRawSnapshot, type RawSnapshot } from "../snapshot/rawSnapshot";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import type { TableName, TableRows } from "../tables/schema";
@@ -71,7 +71,7 @@ async function readTables(
   const body = await store.get(rawKey);
   const ref = parseRawSnapshotKey(rawKey);
   if (!ref) {
-    return reject(store, rawKey, body, `"${rawKey}" is not a raw snapshot key: expected raw_data/snapshot_date=YYYY-MM-DD/playlist_id=<id>.json.`, now);
+    return reject(store, rawKey, body, `"${rawKey}" is not a raw snapshot key: expected ${RAW_SNAPSHOT_KEY_FORM} with a real date.`, now);
   }
   try {
     const snapshot = parseRawSnapshot(body);
@@ -87,10 +87,23 @@ async function readTables(
   }
 }
 
-/** Transforms every raw snapshot (or one date's), one after another, going on past rejections. */
-export async function transformAll(store: ObjectStore, opts: { snapshotDate?: string } = {}): Promise<TransformOutcome[]> {
-  const prefix = opts.snapshotDate ? `${RAW_SNAPSHOT_PREFIX}${assertSnapshotDate(opts.snapshotDate)}/` : RAW_SNAPSHOT_PREFIX;
+/**
+ * Transforms every raw snapshot (or one date's), one after another, going on past rejections.
+ * Keys in a folder that is not a valid partition (snapshot_date=2026-07-01.bak) are not raw
+ * snapshots of any date: they are skipped and reported through onSkip, not rejected on every run.
+ */
+export async function transformAll(
+  store: ObjectStore,
+  opts: { snapshotDate?: string; onSkip?: (key: string, why: string) => void } = {},
+): Promise<TransformOutcome[]> {
+  const prefix = opts.snapshotDate ? `${RAW_PREFIX}${partitionFolder(opts.snapshotDate)}/` : RAW_SNAPSHOT_PREFIX;
   const outcomes: TransformOutcome[] = [];
-  for (const key of await store.list(prefix)) outcomes.push(await transformRawObject(store, key));
+  for (const key of await store.list(prefix)) {
+    if (parsePartitionFolder(key.slice(RAW_PREFIX.length).split("/")[0]) === undefined) {
+      opts.onSkip?.(key, `not in a partition folder (${RAW_SNAPSHOT_PREFIX}YYYY-MM-DD/ with a real date)`);
+      continue;
+    }
+    outcomes.push(await transformRawObject(store, key));
+  }
   return outcomes;
 }
