@@ -7,6 +7,7 @@
 import { rejectedKeys, tableFileKey } from "../lib/lake/layout";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { pollUntil, seconds } from "./clock";
+import { readRejectionReason } from "./rejectionReason";
 import { headObject, S3AccessDenied, type ObjectSeen } from "./headObject";
 import type { LandedSnapshot } from "./invokeExtractor";
 import type { StepContext } from "./settings";
@@ -42,8 +43,9 @@ export async function waitForTables(ctx: StepContext, landed: LandedSnapshot, ra
     throw new StepFailure(detail, [...pending].map((k) => `s3://${lakeBucket}/${k}`), lookAt);
   }
   if (rejected) {
+    const reason = await readRejectionReason(s3, lakeBucket, reasonKey);
     throw new StepFailure(
-      `the transform rejected the raw snapshot; its reason is in s3://${lakeBucket}/${reasonKey} (the raw snapshot is kept).`,
+      `the transform rejected the raw snapshot${reason ? `: ${reason.replace(/\.+$/, "")}` : ""}. The reason is in s3://${lakeBucket}/${reasonKey} (the raw snapshot is kept).`,
       [`s3://${lakeBucket}/${landed.key} transformed into ${keys.length} Parquet files`],
       [...lookAt, `s3://${lakeBucket}/${reasonKey}`],
     );

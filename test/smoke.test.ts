@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { GetPartitionCommand } from "@aws-sdk/client-glue";
 import { InvokeCommand, ResourceNotFoundException } from "@aws-sdk/client-lambda";
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { ExtractionIncompleteError } from "../lib/extract/errors";
 import { rejectedKeys } from "../lib/lake/layout";
 import { EXTRACTION_INCOMPLETE } from "../smoke/invokeExtractor";
@@ -11,6 +11,7 @@ import { runSmoke } from "../smoke/runSmoke";
 import { SmokeFailure } from "../smoke/stepFailure";
 import { logGroupConsoleUrl } from "../smoke/whereToLook";
 import {
+  body,
   context,
   DATE,
   EARLIER,
@@ -230,12 +231,26 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       for (const key of PARQUET_KEYS) stack.mocks.s3.on(HeadObjectCommand, { Key: key }).rejects(notFound());
       const reason = rejectedKeys(RAW_KEY).reason;
       stack.mocks.s3.on(HeadObjectCommand, { Key: reason }).rejectsOnce(notFound()).resolves({ LastModified: LATER });
+      const record = { reason: "entries[3].track.id: expected string, received null", source_key: RAW_KEY, source_location: "s3://lake-bucket-1234", rejected_at: LATER.toISOString() };
+      stack.mocks.s3.on(GetObjectCommand, { Bucket: "lake-bucket-1234", Key: reason }).resolves({ Body: body(JSON.stringify(record, null, 2)) });
       const clock = fakeClock();
       const f = await failure(runSmoke(context(stack, clock), print));
       expect(f.step).to.equal(3);
       expect(sum(clock.slept)).to.equal(5_000 + 5_000);
-      expect(f.failure.detail).to.include(`the transform rejected the raw snapshot; its reason is in s3://lake-bucket-1234/${reason}`);
+      expect(f.failure.detail).to.equal(
+        `the transform rejected the raw snapshot: entries[3].track.id: expected string, received null. The reason is in s3://lake-bucket-1234/${reason} (the raw snapshot is kept).`,
+      );
       expect(f.message).to.include(`log group ${TRANSFORM_LOGS}`);
+    });
+
+    it("still points at the reason file when it cannot be read", async () => {
+      healthyStack(stack);
+      for (const key of PARQUET_KEYS) stack.mocks.s3.on(HeadObjectCommand, { Key: key }).rejects(notFound());
+      const reason = rejectedKeys(RAW_KEY).reason;
+      stack.mocks.s3.on(HeadObjectCommand, { Key: reason }).resolves({ LastModified: LATER });
+      stack.mocks.s3.on(GetObjectCommand).rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
+      const f = await failure(runSmoke(context(stack), print));
+      expect(f.failure.detail).to.equal(`the transform rejected the raw snapshot. The reason is in s3://lake-bucket-1234/${reason} (the raw snapshot is kept).`);
     });
 
     it("ignores an earlier run's rejection reason", async () => {

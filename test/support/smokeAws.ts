@@ -17,7 +17,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { EntityNotFoundException, GetPartitionCommand, GlueClient } from "@aws-sdk/client-glue";
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
-import { HeadObjectCommand, NotFound, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, NotFound, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { rawSnapshotKey, tableFileKey } from "../../lib/lake/layout";
 import { TABLE_NAMES } from "../../lib/tables/schema";
 import type { Clock } from "../../smoke/clock";
@@ -73,6 +73,9 @@ export const entityNotFound = (message = "Cannot find partition.") => new Entity
 
 /** Lambda's Payload is a Uint8Array (the SDK wraps it in a Uint8ArrayBlobAdapter, a Uint8Array too). */
 export const payload = (value: unknown) => new TextEncoder().encode(typeof value === "string" ? value : JSON.stringify(value)) as InvokeCommandOutput["Payload"];
+
+/** GetObject's Body as the SDK gives it in Node: a stream with transformToString (only that is read). */
+export const body = (text: string) => ({ transformToString: async () => text }) as unknown as GetObjectCommandOutput["Body"];
 
 export function mockedStack() {
   const clients = {
