@@ -19,6 +19,23 @@ export const ADDED_AT_MAX_AFTER_EXTRACTION_MS = 24 * 60 * 60 * 1000;
 
 const MIN_MS = Date.parse(ADDED_AT_MIN);
 
+/** Days of a month (1-12) of a year of the proleptic Gregorian calendar. */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+// Every entry of a snapshot has the same extraction time: parsed once, not once per entry.
+let lastExtractedAt = "";
+let lastMaxMs = NaN;
+function latestAcceptedMs(extractedAt: string): number {
+  if (extractedAt !== lastExtractedAt) {
+    lastMaxMs = Date.parse(extractedAt) + ADDED_AT_MAX_AFTER_EXTRACTION_MS;
+    lastExtractedAt = extractedAt;
+  }
+  return lastMaxMs;
+}
+
 /**
  * The instant of an RFC 3339 timestamp between ADDED_AT_MIN and one day after `extractedAt`,
  * or a sentence saying why the value is not one.
@@ -28,7 +45,7 @@ export function parseAddedAt(value: string, extractedAt: string): Date | string 
   if (!m) return `"${value}" is not an RFC 3339 timestamp (like 2023-03-10T05:39:11Z)`;
   const [, year, month, day, hour, minute, second, , zone] = m;
   // Date.parse rolls impossible fields over (Feb 30 → Mar 2): check each field is in its range.
-  const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  const daysInMonth = daysIn(Number(year), Number(month));
   const inRange =
     Number(month) >= 1 && Number(month) <= 12 && Number(day) >= 1 && Number(day) <= daysInMonth &&
     Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 60 &&
@@ -36,7 +53,7 @@ export function parseAddedAt(value: string, extractedAt: string): Date | string 
   if (!inRange) return `"${value}" is not a real date and time`;
   // A leap second (:60) is the instant after :59, as Date.parse cannot read it.
   const ms = Date.parse(second === "60" ? value.replace(/:60(?=[.Zz+-])/, ":59") : value) + (second === "60" ? 1000 : 0);
-  const max = Date.parse(extractedAt) + ADDED_AT_MAX_AFTER_EXTRACTION_MS;
+  const max = latestAcceptedMs(extractedAt);
   if (ms < MIN_MS || ms > max) {
     return `"${value}" is outside the accepted range ${ADDED_AT_MIN} to one day after the extraction finished (${extractedAt})`;
   }
