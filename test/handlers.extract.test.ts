@@ -76,6 +76,26 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     expect(secrets.commandCalls(PutSecretValueCommand)).to.have.length(0);
   });
 
+  it("takes its request from the extract queue's SQS message as from a direct invocation (contract C3: key and snapshotDate)", async () => {
+    const { handler, store } = await handlerFor({});
+    // The shape Lambda's SQS event source delivers (Lambda developer guide, "Using Lambda with Amazon SQS": example event).
+    const sqsEvent = { Records: [{ messageId: "m-1", eventSource: "aws:sqs", body: JSON.stringify({ playlist_id: TO_FIND_ID, snapshot_date: "2026-11-24" }) }] };
+    const fromQueue = await handler(sqsEvent, { awsRequestId: "req-1", functionName: "extract", getRemainingTimeInMillis: () => 300_000 });
+    expect(fromQueue).to.include({ key: rawSnapshotKey("2026-11-24", TO_FIND_ID), snapshotDate: "2026-11-24", playlistId: TO_FIND_ID });
+    const direct = await handler({ playlist_id: TO_FIND_ID });
+    expect(direct).to.include({ key: rawSnapshotKey("2026-11-25", TO_FIND_ID), snapshotDate: "2026-11-25" });
+    expect(await store.list("raw_data/")).to.have.members([fromQueue.key, direct.key]);
+  });
+
+  it("explains a queue message that is not a request, and a batch of more than one", async () => {
+    const { handler, store } = await handlerFor({});
+    const notJson = await handler({ Records: [{ messageId: "m-2", eventSource: "aws:sqs", body: "playlist please" }] }).catch((e: Error) => e);
+    expect((notJson as Error).message).to.include("m-2").and.include("not JSON");
+    const two = await handler({ Records: [1, 2].map((i) => ({ messageId: `m-${i}`, eventSource: "aws:sqs", body: JSON.stringify({ playlist_id: TO_FIND_ID }) })) }).catch((e: Error) => e);
+    expect((two as Error).message).to.include("batch size is 1");
+    expect(await store.list("raw_data/")).to.deep.equal([]);
+  });
+
   it("writes a rotated refresh token back to the secret, and the next invocation signs in with it", async () => {
     const { handler } = await handlerFor({ rotateRefreshToken: true, editorial404: false });
     const first = await handler({ playlist_id: TO_FIND_ID });

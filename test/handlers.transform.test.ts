@@ -9,10 +9,11 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { BatchCreatePartitionCommand, GlueClient } from "@aws-sdk/client-glue";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createTransformHandler, RecordsFailedError, transformHandlerFromEnv } from "../handlers/transform";
-import { TRANSFORM_LOG } from "../contracts/transform";
+import { TRANSFORM_LOG, TRANSFORM_TRIGGER } from "../contracts/transform";
 import { decodeS3Key, rawKeysFromEvent, type S3NotificationEvent } from "../handlers/s3Event";
 import { allTableRoots, catalogTableName, FILE_FORMATS, rawSnapshotKey, rejectedKeys, tableFileKey, TRANSFORMED_PREFIX } from "../lib/lake/layout";
 import { GlueCatalogModel } from "./support/glueCatalogModel";
+import { s3FilterMatches } from "./support/s3NotificationFilter";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { S3Store } from "../lib/storage/s3Store";
 import { editTrack, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
@@ -216,7 +217,9 @@ describe("transform handler against s3rver (the event s3rver emits for the uploa
     await s3?.close();
   });
 
-  it("turns the uploaded raw snapshot into the table files, and a redelivery rewrites the same files", async () => {
+  it("event flow: the landed snapshot fires the declared filter, is transformed, and its day is a partition of every table when the handler returns; a redelivery changes nothing", async () => {
+    // S3 invokes the transform only if the declared filter matches the key as S3 writes it (test/support/s3NotificationFilter.ts).
+    expect(s3FilterMatches(TRANSFORM_TRIGGER, RAW_KEY)).to.equal(true);
     const catalog = new GlueCatalogModel(DATABASE, TABLES);
     catalog.attach(glue);
     const events: S3NotificationEvent[] = [];
@@ -233,6 +236,8 @@ describe("transform handler against s3rver (the event s3rver emits for the uploa
     );
     const first = await handler(events[0]);
     expect(first.outcomes.map((o) => o.status)).to.deep.equal(["transformed"]);
+    // Queryable now, with no crawl: Athena plans a query from the table's partitions (GetPartitions).
+    for (const t of TABLES) expect(catalog.getPartitions({ DatabaseName: DATABASE, TableName: t }).Partitions.map((p) => p.Values)).to.deep.equal([[DATE]]);
     const written = await store.list(TRANSFORMED_PREFIX);
     expect(written).to.have.members(EXPECTED_TABLE_KEYS);
     const contents = await Promise.all(written.map((k) => store.get(k).then((b) => Buffer.from(b).toString("base64"))));
