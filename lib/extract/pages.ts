@@ -4,6 +4,10 @@
  * so a lying `total` costs nothing before it is refused. Pages beyond `total` (the playlist grew
  * while we read it) are reached through `next`, which is followed only on the configured API
  * origin and playlist path, never twice, and for a bounded number of pages.
+ *
+ * Spotify's paging object (Web API reference, "Get Playlist Items", response: `href`, `items`,
+ * `limit`, `next` "URL to the next page of items (null if none)", `offset`, `total` "the total
+ * number of items available to return"; https://developer.spotify.com/documentation/web-api/reference/get-playlists-items).
  */
 import { PAGE_LIMIT, type SpotifyClient } from "../spotify/client";
 import { InvalidResponseError } from "../spotify/errors";

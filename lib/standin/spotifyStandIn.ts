@@ -44,6 +44,7 @@ export interface StandInOptions {
   /**
    * A hostile or broken items page: rewrites each page served at /items before it is sent (a
    * `next` to another host or back to itself, a lying `total`), as reproduced on a loopback server (issue 9 §3).
+   * The page it receives is Spotify's paging object (Web API reference, "Get Playlist Items").
    */
   rewritePage?: (page: Json, at: { offset: number; limit: number; baseUrl: string }) => Json;
 }
