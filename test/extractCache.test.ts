@@ -230,12 +230,24 @@ describe("artist and album cache (stand-in, development mode)", () => {
     expect(s.counts().playlist).to.equal(1);
   });
 
-  it("without a cache, a stop at the deadline still throws ExtractionIncompleteError and writes nothing", async () => {
+  it("without a cache, a stop at the deadline still throws ExtractionIncompleteError", async () => {
     const s = await standIn();
-    const err = await extractPlaylist(clientFor(s), LONG_ID, DATE, { remainingMs: () => 0 }).catch((e: unknown) => e);
+    const err = await extractPlaylist(clientFor(s), LONG_ID, DATE, { remainingMs: () => 450 - 20 * s.requests.length, reserveMs: 400 }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ExtractionIncompleteError);
     expect((err as Error).message).to.include("not kept (no cache was given)");
+  });
+
+  it("refuses to start with less time than its reserve, saying how long the function's timeout must be", async () => {
+    const s = await standIn();
+    const store = lake();
+    const err = await extractPlaylist(clientFor(s), LONG_ID, DATE, { cache: new CatalogCache(store, CACHE_DEFAULTS), remainingMs: () => 20_000 }).catch((e: unknown) => e);
+    expect(err).to.not.be.instanceOf(ExtractionIncompleteError);
+    expect((err as Error).message).to.equal(
+      "The invocation has 20000 ms left at its start, less than the 30000 ms the extractor keeps to stop cleanly; nothing was fetched or written. " +
+        "Give the extract function a longer timeout (Pulumi config extractTimeoutSeconds, at least 90 s).",
+    );
     expect(s.requests).to.deep.equal([]);
+    expect(await store.list("")).to.deep.equal([]);
   });
 });
 

@@ -124,7 +124,9 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
 
   it("stops before Lambda's deadline with ExtractionIncompleteError, and the retry resumes from the cache (C4)", async () => {
     const { handler, store } = await handlerFor({});
-    const error = await handler({ playlist_id: TO_FIND_ID }, { getRemainingTimeInMillis: () => 1000 }).catch((err: Error) => err);
+    // 40 s at the start, 5 s less per request: below the 30 s reserve after the token, the playlist and its page.
+    const requests = standIn!.requests;
+    const error = await handler({ playlist_id: TO_FIND_ID }, { getRemainingTimeInMillis: () => 40_000 - 5_000 * requests.length }).catch((err: Error) => err);
     expect(error).to.be.instanceOf(ExtractionIncompleteError);
     expect(await store.list("raw_data/")).to.deep.equal([]);
     const result = await handler({ playlist_id: TO_FIND_ID }, { getRemainingTimeInMillis: () => 600_000 });

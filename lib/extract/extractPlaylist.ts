@@ -100,6 +100,13 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
   const before = copyStats(client.stats);
   const today = todayUtc(now());
 
+  if (deadline.passed) {
+    // No attempt could ever make progress: say so instead of failing "incomplete" on every retry.
+    throw new Error(
+      `The invocation has ${Math.round(options.remainingMs!())} ms left at its start, less than the ${deadline.reserveMs} ms the extractor keeps to stop cleanly; ` +
+        `nothing was fetched or written. Give the extract function a longer timeout (Pulumi config extractTimeoutSeconds, at least ${Math.ceil((3 * deadline.reserveMs) / 1000)} s).`,
+    );
+  }
   const resumed = cache ? await readCheckpoint(cache.store, playlistId, snapshotDate) : undefined;
   const checkpoint: Checkpoint = resumed
     ? { ...resumed, attempts: resumed.attempts + 1 }
