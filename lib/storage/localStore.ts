@@ -36,7 +36,7 @@ export class LocalStore implements ObjectStore {
       this.swept.add(dir);
       await removeStaleTmpFiles(dir);
     }
-    const tmp = tmpPathFor(target, process.pid, randomBytes(4).toString("hex"));
+    const tmp = tmpPathFor(target, randomBytes(4).toString("hex"));
     try {
       await fs.writeFile(tmp, body);
       await fs.rename(tmp, target);
