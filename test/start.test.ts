@@ -11,13 +11,14 @@ import * as path from "node:path";
 import { run } from "../cli/main";
 import { parseRunArgs } from "../cli/args";
 import { LocalStore } from "../lib/storage/localStore";
-import { rawSnapshotKey, tableFileKey, FILE_FORMATS } from "../lib/lake/layout";
+import { rawSnapshotKey, rejectedKeys, tableFileKey, FILE_FORMATS } from "../lib/lake/layout";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { startSpotifyStandIn, type StandIn } from "../lib/standin/spotifyStandIn";
 import { loadRecordedData, THE_CORE_ID, TO_FIND_ID } from "../lib/standin/recordedData";
 import { sampleDates } from "../lib/sample/sampleDays";
 import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
-import { recordedSnapshot as recordedSnapshotOf } from "./support/snapshots";
+import { editTrack, recordedSnapshot as recordedSnapshotOf } from "./support/snapshots";
+import type { Json } from "../lib/standin/recordedData";
 import { readRefreshToken } from "../lib/spotify/tokenFile";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -117,7 +118,7 @@ describe("npm start, offline on the bundled sample", function () {
   });
 });
 
-describe("npm start refuses bad input with exit 2, before touching the lake", function () {
+describe("npm start on bad input", function () {
   this.timeout(120_000);
   let dir: string;
   before(() => (dir = mkdtempSync(path.join(tmpdir(), "refuse-"))));
@@ -136,6 +137,25 @@ describe("npm start refuses bad input with exit 2, before touching the lake", fu
     expect(r.stderr).to.contain(`The lake ${lake} holds real data (${key} was extracted with refresh_token). Sample mode never writes into such a lake`);
     expect(r.stdout).not.to.contain("SAMPLE DATA");
     expect(await hashes(store, "")).to.deep.equal(before);
+  });
+
+  it("names a raw snapshot with an integer too big for its column, keeps it, quarantines a copy, transforms the later files, exits 1", async () => {
+    const lake = path.join(dir, "int-lake");
+    const store = new LocalStore(lake);
+    const bad = recordedSnapshotOf(TO_FIND_ID, { snapshotDate: "2026-03-01" });
+    bad.entries[0] = editTrack(bad.entries[0] as Json, (t) => (t.duration_ms = 3e9)) as (typeof bad.entries)[number];
+    const badKey = rawSnapshotKey("2026-03-01", TO_FIND_ID);
+    const badBody = JSON.stringify(bad);
+    await store.put(badKey, badBody);
+    await store.put(rawSnapshotKey("2026-03-02", TO_FIND_ID), JSON.stringify(recordedSnapshotOf(TO_FIND_ID, { snapshotDate: "2026-03-02" })));
+    const r = cli("main", ["--lake", lake, "--stage", "transform"]);
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    expect(r.stdout).to.contain(`${badKey}: REJECTED: a value does not fit its table: Table songs, row 0, column duration_ms: 3000000000 is not an int32`);
+    expect(r.stdout).to.contain(`${rawSnapshotKey("2026-03-02", TO_FIND_ID)} -> 12 files`);
+    expect(readFileSync(path.join(lake, badKey), "utf8")).to.equal(badBody);
+    expect(readFileSync(path.join(lake, rejectedKeys(badKey).copy), "utf8")).to.equal(badBody);
+    expect(JSON.parse(readFileSync(path.join(lake, rejectedKeys(badKey).reason), "utf8")).reason).to.match(/column duration_ms: 3000000000/);
+    expect(await store.list("transformed_data/parquet/songs/")).to.deep.equal([tableFileKey("parquet", "songs", "2026-03-02", TO_FIND_ID)]);
   });
 
   for (const [name, args, message] of [
