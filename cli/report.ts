@@ -54,10 +54,15 @@ export async function printLakeReport(lakeDir: string, out: (line?: string) => v
         `SELECT "position", song_name, artist_names, album_name FROM latest_snapshot WHERE playlist_id = '${id}' ORDER BY "position" LIMIT ${TOP_N}`,
       );
       out(renderRows(top, "table").trimEnd());
-      const changes = await db.run(
-        `SELECT change_type, song_name, artist_names, previous_position, current_position, positions_up FROM daily_changes
+      // With one snapshot day there is nothing to compare: daily_changes has no row for it, and
+      // computing that over the whole history would cost most of the report on a first day.
+      const changes =
+        Number(p.days) > 1
+          ? await db.run(
+              `SELECT change_type, song_name, artist_names, previous_position, current_position, positions_up FROM daily_changes
          WHERE playlist_id = '${id}' AND snapshot_date = '${p.latest_date}'`,
-      );
+            )
+          : { rows: [] };
       out(describeChanges(changes.rows, Number(p.days)));
     }
   } finally {

@@ -110,6 +110,23 @@ describe("npm start, offline on the bundled sample", function () {
     rmSync(path.join(lake, badKey));
   });
 
+  it("reports changes on a later day, and on a lake of one day says there is nothing to compare yet", async () => {
+    expect(first.stdout).to.contain("Changes since the previous snapshot day:");
+    const oneDay = mkdtempSync(path.join(tmpdir(), "lake-one-day-"));
+    try {
+      const [day] = sampleDates(date);
+      const key = rawSnapshotKey(day, THE_CORE_ID);
+      await new LocalStore(oneDay).put(key, await new LocalStore(lake).get(key));
+      const r = cli("main", ["--lake", oneDay, "--stage", "transform"]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain(`(1 snapshot day(s))`);
+      expect(r.stdout).to.contain("No previous snapshot day to compare with yet.");
+      expect(r.stdout).to.not.contain("Changes since the previous snapshot day");
+    } finally {
+      rmSync(oneDay, { recursive: true, force: true });
+    }
+  });
+
   it("explains a bad date and exits 2 without touching the lake", () => {
     const r = cli("main", ["--lake", path.join(lake, "other"), "--date", "2026-13-01"]);
     expect(r.code).to.equal(2);
