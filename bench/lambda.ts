@@ -7,10 +7,18 @@
  * environment values. @aws-sdk/* is not in the archive (the nodejs22.x runtime has it): the
  * process finds it through NODE_PATH, as Lambda's runtime provides it; any other package loaded
  * from outside the archive is a packaging bug and fails the benchmark.
+ *
+ * arm64 against x86_64 (components/lambdaCode.ts deploys arm64): what can be measured here is
+ * whether an archive holds native code (a .node addon or an ELF/Mach-O/PE binary), which would
+ * tie it to one architecture, and the init time on this host's architecture. A cold start on
+ * Lambda's arm64 (Graviton) against its x86_64 cannot be measured without an AWS account (this
+ * machine has no arm64 CPU or emulator); the choice rests on the archives being the same bytes
+ * for both and on Lambda's price per GB-second being about 20% lower on arm64 (AWS Lambda pricing).
  */
 import { printResult } from "./script";
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
+import { arch } from "node:os";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -29,6 +37,24 @@ export interface LambdaMeasurement {
   packages: string[];
   runtime_provided: string[];
   target_max_10_mib: { target: number; value: number; pass: boolean };
+  /** Files of the archive that are native code: any would make the archive architecture-specific. */
+  native_files: string[];
+  /** The CPU architecture init_ms was measured on (Node's os.arch()). */
+  init_measured_on: string;
+}
+
+/** Native code by its first bytes: ELF (Linux), Mach-O (both byte orders, and fat), PE ("MZ"), or a .node addon by name. */
+function isNative(archivePath: string, file: string): boolean {
+  if (archivePath.endsWith(".node")) return true;
+  const head = Buffer.alloc(4);
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const magic = head.readUInt32BE(0);
+  return magic === 0x7f454c46 || magic === 0xfeedface || magic === 0xfeedfacf || magic === 0xcefaedfe || magic === 0xcffaedfe || magic === 0xcafebabe || head.subarray(0, 2).toString("latin1") === "MZ";
 }
 
 /** The handlers components/ deploys (components/handlerRegistry.ts), with the plain-data args their factories take. */
@@ -138,6 +164,8 @@ export async function measureLambda(handler: ReturnType<typeof benchHandlers>[nu
       packages,
       runtime_provided: runtimeProvided.filter((p) => p.startsWith("@aws-sdk/")),
       target_max_10_mib: { target: 10 * 1024 * 1024, value: archive.length, pass: archive.length <= 10 * 1024 * 1024 },
+      native_files: [...files].filter(([name, file]) => isNative(name, file)).map(([name]) => name),
+      init_measured_on: arch(),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
