@@ -105,10 +105,10 @@ async function readCount(ctx: StepContext, id: string, waited: string[]): Promis
 }
 
 function lookAt(ctx: StepContext, queryId?: string): string[] {
-  const { region, viewsFunction, athenaConsoleUrl } = ctx.settings;
+  const { region, athenaConsoleUrl } = ctx.settings;
   const console = athenaConsoleUrl ?? `https://${region}.console.aws.amazon.com/athena/home?region=${region}#/query-editor`;
   return [
     ...(queryId ? [`Athena query ${queryId}: Recent queries in the console`, `  ${console}`] : [`Athena console: ${console}`]),
-    ...functionLogsHint(region, viewsFunction, "the views function, which publishes latest_snapshot", "viewsFunctionName"),
+    ...functionLogsHint(ctx, "views", "which publishes latest_snapshot")
   ];
 }

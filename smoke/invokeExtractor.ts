@@ -23,10 +23,10 @@ export interface LandedSnapshot {
 export const EXTRACTION_INCOMPLETE = "ExtractionIncompleteError";
 
 export async function invokeExtractor(ctx: StepContext, print: (line: string) => void = () => {}): Promise<LandedSnapshot> {
-  const { extractFunction, playlistId, region, extractAttempts } = ctx.settings;
+  const { extractFunction, playlistId, extractAttempts } = ctx.settings;
   const payload = { playlist_id: playlistId };
   const waitedFor = [`Lambda Invoke ${extractFunction} (RequestResponse) with ${JSON.stringify(payload)}`];
-  const lookAt = functionLogsHint(region, extractFunction, "the extract function", "extractFunctionName");
+  const lookAt = functionLogsHint(ctx, "extract");
   const fail = (detail: string) => new StepFailure(detail, waitedFor, lookAt);
 
   for (let attempt = 1; ; attempt++) {

@@ -5,6 +5,7 @@
 import { seconds } from "./clock";
 import { countLatestSnapshot } from "./countLatestSnapshot";
 import { invokeExtractor, type LandedSnapshot } from "./invokeExtractor";
+import { resolveLogGroups } from "./logGroups";
 import type { ObjectSeen } from "./headObject";
 import type { StepContext } from "./settings";
 import { describeError, SmokeFailure, StepFailure } from "./stepFailure";
@@ -22,8 +23,10 @@ export interface SmokeResult {
 
 const STEP_COUNT = 5;
 
-export async function runSmoke(ctx: StepContext, print: (line: string) => void): Promise<SmokeResult> {
-  const { clock, settings } = ctx;
+export async function runSmoke(given: StepContext, print: (line: string) => void): Promise<SmokeResult> {
+  const { clock, settings } = given;
+  const functions = [settings.extractFunction, settings.transformFunction, settings.viewsFunction];
+  const ctx: StepContext = { ...given, logGroups: given.logGroups ?? (await resolveLogGroups(given.clients.lambda, functions)) };
   const startedAt = clock.now();
   let number = 0;
 

@@ -53,4 +53,6 @@ export interface StepContext {
   settings: SmokeSettings;
   clients: SmokeClients;
   clock: Clock;
+  /** Function name to the log group Lambda reports for it (filled by runSmoke; else the default). */
+  logGroups?: ReadonlyMap<string, string>;
 }

@@ -1,6 +1,6 @@
 /**
  * Step 4: the Glue catalog lists the day's partition of the Parquet playlist_tracks table, so
- * Athena can read it. GetPartition answers EntityNotFoundException while the partition (or the
+ * Athena can read it (the transform registers it; the daily crawl would add it too). GetPartition answers EntityNotFoundException while the partition (or the
  * table, or the database) does not exist (AWS Glue API, "GetPartition action", Errors), which
  * here means "not yet"; any other error stops the wait.
  */
@@ -15,12 +15,12 @@ import { functionLogsHint, logGroupHint, GLUE_CRAWLER_LOG_GROUP } from "./whereT
 export const PARTITION_TABLE = catalogTableName("parquet", "playlist_tracks");
 
 export async function waitForPartition(ctx: StepContext, landed: LandedSnapshot): Promise<void> {
-  const { database, region, crawlerNames, transformFunction, waits } = ctx.settings;
+  const { database, region, crawlerNames, waits } = ctx.settings;
   const waitedFor = [`Glue partition snapshot_date=${landed.snapshotDate} of table ${database}.${PARTITION_TABLE} (GetPartition)`];
-  const crawlers = crawlerNames.length > 0 ? `crawlers ${crawlerNames.join(", ")}: one log stream each` : "the stack's crawlers: `pulumi stack output crawlerNames`";
+  const crawlers = crawlerNames.length > 0 ? `crawlers ${crawlerNames.join(", ")}` : "the stack's crawlers: `pulumi stack output crawlerNames`";
   const lookAt = [
-    ...logGroupHint(region, GLUE_CRAWLER_LOG_GROUP, crawlers),
-    ...functionLogsHint(region, transformFunction, "the transform function, which starts the crawls", "transformFunctionName"),
+    ...functionLogsHint(ctx, "transform", "which registers the day's partitions"),
+    ...logGroupHint(region, GLUE_CRAWLER_LOG_GROUP, `the daily crawl, one log stream per crawler: ${crawlers}`),
   ];
   let lastAnswer = "no answer yet";
   let found: true | undefined;

@@ -11,9 +11,9 @@ import { describeError, StepFailure } from "./stepFailure";
 import { functionLogsHint } from "./whereToLook";
 
 export async function waitForRawObject(ctx: StepContext, landed: LandedSnapshot): Promise<ObjectSeen> {
-  const { lakeBucket, region, extractFunction, waits } = ctx.settings;
+  const { lakeBucket, waits } = ctx.settings;
   const waitedFor = [`s3://${lakeBucket}/${landed.key} (HeadObject)`];
-  const lookAt = functionLogsHint(region, extractFunction, "the extract function", "extractFunctionName");
+  const lookAt = functionLogsHint(ctx, "extract");
   let seen: ObjectSeen | undefined;
   try {
     seen = await pollUntil(ctx.clock, { timeoutMs: waits.rawMs, pollMs: waits.pollMs }, () => headObject(ctx.clients.s3, lakeBucket, landed.key));

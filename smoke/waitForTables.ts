@@ -15,11 +15,11 @@ import { describeError, StepFailure } from "./stepFailure";
 import { functionLogsHint } from "./whereToLook";
 
 export async function waitForTables(ctx: StepContext, landed: LandedSnapshot, raw: ObjectSeen): Promise<string[]> {
-  const { lakeBucket, region, transformFunction, waits } = ctx.settings;
+  const { lakeBucket, waits } = ctx.settings;
   const s3 = ctx.clients.s3;
   const keys = TABLE_NAMES.map((table) => tableFileKey("parquet", table, landed.snapshotDate, landed.playlistId));
   const reasonKey = rejectedKeys(landed.key).reason;
-  const lookAt = functionLogsHint(region, transformFunction, "the transform function", "transformFunctionName");
+  const lookAt = functionLogsHint(ctx, "transform");
   const isFresh = (seen: ObjectSeen | undefined) => seen !== undefined && seen.lastModified.getTime() >= raw.lastModified.getTime();
 
   const pending = new Set(keys);

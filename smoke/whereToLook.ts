@@ -2,11 +2,12 @@
  * Where a user looks when a step fails: the log group of the function responsible and a link
  * to it in the CloudWatch console.
  */
+import type { StepContext } from "./settings";
 
 /**
  * Lambda's default log group (Lambda Developer Guide, "Configuring CloudWatch log groups":
- * "CloudWatch automatically creates a log group named /aws/lambda/<function name>"); the stack
- * keeps that default (contract C3).
+ * "CloudWatch automatically creates a log group named /aws/lambda/<function name>"), named when
+ * the function's own LoggingConfig cannot be read (logGroups.ts).
  */
 export function lambdaLogGroup(functionName: string): string {
   return `/aws/lambda/${functionName}`;
@@ -33,8 +34,20 @@ export function logGroupHint(region: string, logGroup: string, who: string): str
   return [`log group ${logGroup} (${who})`, `  ${logGroupConsoleUrl(region, logGroup)}`];
 }
 
-/** The hint for one of the stack's functions; a name not given says which output holds it. */
-export function functionLogsHint(region: string, functionName: string | undefined, who: string, output: string): string[] {
-  if (!functionName) return [`log group /aws/lambda/<${who}> (name: \`pulumi stack output ${output}\`)`];
-  return logGroupHint(region, lambdaLogGroup(functionName), who);
+const FUNCTIONS = {
+  extract: { setting: "extractFunction", who: "the extract function", output: "extractFunctionName" },
+  transform: { setting: "transformFunction", who: "the transform function", output: "transformFunctionName" },
+  views: { setting: "viewsFunction", who: "the views function", output: "viewsFunctionName" },
+} as const;
+
+/**
+ * The hint for one of the stack's functions: its log group as Lambda reports it (logGroups.ts),
+ * else the default; a function whose name was not given names the output that holds it.
+ */
+export function functionLogsHint(ctx: StepContext, fn: keyof typeof FUNCTIONS, role = ""): string[] {
+  const { setting, who, output } = FUNCTIONS[fn];
+  const name = ctx.settings[setting];
+  const label = role ? `${who}, ${role}` : who;
+  if (!name) return [`the log group of ${label} (its name: \`pulumi stack output ${output}\`)`];
+  return logGroupHint(ctx.settings.region, ctx.logGroups?.get(name) ?? lambdaLogGroup(name), label);
 }

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { GetPartitionCommand } from "@aws-sdk/client-glue";
-import { InvokeCommand, ResourceNotFoundException } from "@aws-sdk/client-lambda";
+import { GetFunctionConfigurationCommand, InvokeCommand, ResourceNotFoundException } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { ExtractionIncompleteError } from "../lib/extract/errors";
 import { rejectedKeys } from "../lib/lake/layout";
@@ -19,6 +19,7 @@ import {
   fakeClock,
   healthyStack,
   LATER,
+  LOG_GROUPS,
   mockedStack,
   notFound,
   PARQUET_KEYS,
@@ -30,9 +31,9 @@ import {
   type MockedStack,
 } from "./support/smokeAws";
 
-const EXTRACT_LOGS = "/aws/lambda/extract-fn-abc";
-const TRANSFORM_LOGS = "/aws/lambda/transform-fn-def";
-const VIEWS_LOGS = "/aws/lambda/views-fn-ghi";
+const EXTRACT_LOGS = LOG_GROUPS["extract-fn-abc"];
+const TRANSFORM_LOGS = LOG_GROUPS["transform-fn-def"];
+const VIEWS_LOGS = LOG_GROUPS["views-fn-ghi"];
 
 async function failure(run: Promise<unknown>): Promise<SmokeFailure> {
   try {
@@ -108,6 +109,15 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       expect(f.message).to.include(`log group ${EXTRACT_LOGS}`);
       expect(f.message).to.include(logGroupConsoleUrl(REGION, EXTRACT_LOGS));
       expect(stack.mocks.s3.commandCalls(HeadObjectCommand)).to.have.length(0);
+    });
+
+    it("names Lambda's default log group when the function's configuration cannot be read", async () => {
+      healthyStack(stack);
+      stack.mocks.lambda.on(GetFunctionConfigurationCommand).rejects(Object.assign(new Error("not authorized to perform: lambda:GetFunctionConfiguration"), { name: "AccessDeniedException" }));
+      stack.mocks.lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: payload({ errorType: "Error", errorMessage: "boom" }) });
+      const f = await failure(runSmoke(context(stack), print));
+      expect(f.message).to.include("log group /aws/lambda/extract-fn-abc (the extract function)");
+      expect(f.message).to.include(logGroupConsoleUrl(REGION, "/aws/lambda/extract-fn-abc"));
     });
 
     it("shows Lambda's own message for a timeout (no errorType)", async () => {
@@ -276,7 +286,7 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       healthyStack(stack);
       stack.mocks.s3.on(HeadObjectCommand, { Key: PARQUET_KEYS[0] }).rejects(notFound());
       const f = await failure(runSmoke(context(stack, fakeClock(), { transformFunction: undefined }), print));
-      expect(f.message).to.include("log group /aws/lambda/<the transform function> (name: `pulumi stack output transformFunctionName`)");
+      expect(f.message).to.include("the log group of the transform function (its name: `pulumi stack output transformFunctionName`)");
     });
   });
 
@@ -289,10 +299,11 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       expect(f.step).to.equal(4);
       expect(f.message).to.include(`Glue partition snapshot_date=${DATE} of table spotify_pipeline_dev.playlist_tracks (GetPartition)`);
       expect(f.message).to.include("within 600.0 s (--wait-partition); Glue's last answer: EntityNotFoundException: Cannot find partition.");
-      expect(f.message).to.include("log group /aws-glue/crawlers (crawlers crawler-csv, crawler-parquet: one log stream each)");
+      expect(f.message).to.include("log group /aws-glue/crawlers (the daily crawl, one log stream per crawler: crawlers crawler-csv, crawler-parquet)");
       expect(f.message).to.include(logGroupConsoleUrl(REGION, "/aws-glue/crawlers"));
       expect(f.message).not.to.include("..");
-      expect(f.message).to.include(`log group ${TRANSFORM_LOGS}`);
+      expect(f.message).to.include(`log group ${TRANSFORM_LOGS} (the transform function, which registers the day's partitions)`);
+      expect(f.message.indexOf(TRANSFORM_LOGS)).to.be.lessThan(f.message.indexOf("/aws-glue/crawlers"));
       expect(stack.mocks.athena.commandCalls(StartQueryExecutionCommand)).to.have.length(0);
     });
 

@@ -8,6 +8,7 @@
  *   Lambda function errors in Node.js").
  * - S3 HeadObject (Amazon S3 API Reference, "HeadObject"): no body on errors; a missing key is 404
  *   Not Found (the SDK's NotFound), or 403 Forbidden without s3:ListBucket; Last-Modified in seconds.
+ * - Lambda GetFunctionConfiguration (Lambda API Reference, "LoggingConfig"): LogGroup names the log group.
  * - Glue GetPartition (AWS Glue API, "GetPartition action"): EntityNotFoundException while absent.
  * - Athena (Athena API Reference, "QueryExecutionStatus", "GetQueryResults"): QUEUED and RUNNING,
  *   then SUCCEEDED, FAILED or CANCELLED with StateChangeReason; a SELECT's first result row holds
@@ -16,7 +17,7 @@
 import { mockClient } from "aws-sdk-client-mock";
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { EntityNotFoundException, GetPartitionCommand, GlueClient } from "@aws-sdk/client-glue";
-import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, type InvokeCommandOutput } from "@aws-sdk/client-lambda";
 import { HeadObjectCommand, NotFound, S3Client, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { rawSnapshotKey, tableFileKey } from "../../lib/lake/layout";
 import { TABLE_NAMES } from "../../lib/tables/schema";
@@ -96,8 +97,19 @@ export function mockedStack() {
 export type MockedStack = ReturnType<typeof mockedStack>;
 
 /** Every step succeeds: the raw snapshot shows on the second look, the partition on the third, the query after QUEUED and RUNNING. */
+/** The log groups the stack gives its functions (not Lambda's default /aws/lambda/<name>). */
+export const LOG_GROUPS: Record<string, string> = {
+  "extract-fn-abc": "spotify-extract-logs-1a2b3c",
+  "transform-fn-def": "spotify-transform-logs-4d5e6f",
+  "views-fn-ghi": "spotify-views-logs-7a8b9c",
+};
+
 export function healthyStack(stack: MockedStack, count = "42"): void {
   const { lambda, s3, glue, athena } = stack.mocks;
+  // Lambda API Reference, GetFunctionConfiguration: LoggingConfig.LogGroup names the function's log group.
+  for (const [name, group] of Object.entries(LOG_GROUPS)) {
+    lambda.on(GetFunctionConfigurationCommand, { FunctionName: name }).resolves({ FunctionName: name, LoggingConfig: { LogFormat: "JSON", LogGroup: group } });
+  }
   lambda.on(InvokeCommand).resolves({
     StatusCode: 200,
     ExecutedVersion: "$LATEST",
