@@ -8,6 +8,7 @@ import { LocalStore } from "../lib/storage/localStore";
 import { TABLE_NAMES, TABLES } from "../lib/tables/schema";
 import { transformAll } from "../lib/transform/transformObject";
 import { runQueryCli } from "../cli/query";
+import { renderRows } from "../lib/query/renderRows";
 import { asReadFromCsv } from "./support/csvAsAthena";
 import { editTrack, recordedEntries, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
 
@@ -158,6 +159,13 @@ describe("npm run query (runQueryCli)", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("prints a table of 300,000 rows (column widths without spreading every row into one call)", () => {
+    const rows = Array.from({ length: 300_000 }, (_, i) => ({ n: i }));
+    const lines = renderRows({ columns: ["n"], rows }, "table").split("\n");
+    expect(lines.slice(0, 3)).to.deep.equal(["n", "------", "0"]);
+    expect(lines.at(-2)).to.equal("(300000 rows)");
   });
 
   it("prints CSV, and runs a saved query by name", async () => {

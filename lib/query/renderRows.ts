@@ -18,7 +18,9 @@ function cellText(value: unknown): string {
 function renderTable({ columns, rows }: QueryResult): string {
   const cells = rows.map((row) => columns.map((c) => terminalSafe(cellText(row[c]).replace(/\r?\n/g, "⏎"))));
   const header = columns.map(terminalSafe);
-  const widths = header.map((c, i) => Math.max([...c].length, ...cells.map((r) => [...r[i]].length)));
+  // A loop, not Math.max(...lengths): spreading a few hundred thousand rows overflows the call stack.
+  const widths = header.map((c) => [...c].length);
+  for (const r of cells) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i], [...r[i]].length);
   const line = (values: string[]) => values.map((v, i) => v + " ".repeat(widths[i] - [...v].length)).join(" | ").trimEnd();
   const out = [line(header), widths.map((w) => "-".repeat(w)).join("-+-"), ...cells.map(line)];
   out.push(`(${rows.length} row${rows.length === 1 ? "" : "s"})`);
