@@ -1,7 +1,8 @@
 /**
- * `added_at` as the tables store it. Spotify documents it as "The date and time the track or
- * episode was added" in ISO 8601 format (Web API reference, Get Playlist Items, response
- * `items[].added_at`), and sends RFC 3339 UTC timestamps such as "2023-03-10T05:39:11Z".
+ * `added_at` as the tables store it. Spotify's OpenAPI definition of the Web API types it
+ * `type: string, format: date-time` ("The date and time the track or episode was added.",
+ * PlaylistTrackObject; github.com/sonallux/spotify-web-api), and OpenAPI's date-time is RFC 3339
+ * §5.6 date-time; the recorded responses carry UTC timestamps such as "2023-03-10T05:39:11Z".
  * Only that form is accepted: Date.parse would also take "March 7" (as 2001-03-07) or a
  * 5-digit year, and such a value written to CSV breaks every query on the table.
  */
