@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { crawlerStateChangePattern } from "./catalog";
 import { VIEWS_ENV, type PublishOnDeployEvent, type ViewSql } from "../contracts/views";
-import { glueArns, glueDatabaseBinding, grantsOnly, settingsBinding, type Binding } from "./bindings";
+import { athenaWorkgroupBinding, glueArns, glueDatabaseBinding, type Binding } from "./bindings";
 import { HANDLERS } from "./handlerRegistry";
 import { pipelineFunction, type PipelineFunction } from "./lambdaCode";
 
@@ -119,16 +119,7 @@ export class Analytics extends pulumi.ComponentResource {
         handler: HANDLERS.views,
         handlerArgs: [args.views.map((v) => ({ name: v.name, sql: v.sql }))],
         bindings: [
-          settingsBinding({ [VIEWS_ENV.workgroup]: this.workgroup.name }),
-          grantsOnly(
-            { Effect: "Allow", Action: ["athena:StartQueryExecution", "athena:GetQueryExecution"], Resource: this.workgroup.arn },
-            { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: args.resultsBucket.arn },
-            {
-              Effect: "Allow",
-              Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-              Resource: pulumi.interpolate`${args.resultsBucket.arn}/${QUERY_RESULTS_PREFIX}*`,
-            },
-          ),
+          athenaWorkgroupBinding(VIEWS_ENV.workgroup, this.workgroup, args.resultsBucket, QUERY_RESULTS_PREFIX),
           viewsGlueBinding(args.database, this),
         ],
         timeoutSeconds: 300,

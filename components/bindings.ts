@@ -76,6 +76,26 @@ export function glueDatabaseBinding(envName: string, database: aws.glue.CatalogD
   };
 }
 
+/**
+ * An Athena workgroup named by `envName`: running and reading queries in it, and writing their
+ * results where the workgroup puts them (Athena user guide, "Identity-based policies": a query's
+ * caller needs s3:GetBucketLocation, ListBucket, GetObject and PutObject on the results location).
+ */
+export function athenaWorkgroupBinding(envName: string, workgroup: aws.athena.Workgroup, resultsBucket: aws.s3.Bucket, resultsPrefix: string): Binding {
+  return {
+    env: { [envName]: workgroup.name },
+    statements: [
+      { Effect: "Allow", Action: ["athena:StartQueryExecution", "athena:GetQueryExecution"], Resource: workgroup.arn },
+      { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: resultsBucket.arn },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        Resource: pulumi.interpolate`${resultsBucket.arn}/${resultsPrefix}*`,
+      },
+    ],
+  };
+}
+
 /** The environment and grants of all bindings; a variable bound twice is a programming error. */
 export function combineBindings(bindings: Binding[]): Binding {
   const env: Record<string, pulumi.Input<string>> = {};

@@ -25,7 +25,7 @@ export interface HandlerRef {
 }
 
 /** Checks `ref.exportName` against the module type M at compile time; returns `ref` unchanged. */
-function registered<M>() {
+export function registered<M>() {
   return <const R extends { entry: string; exportName: FactoryExport<M> }>(ref: R): R => ref;
 }
 

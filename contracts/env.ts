@@ -29,11 +29,6 @@ export function optionalWholeNumber(env: Env, name: string, range: { min: number
   return raw === undefined || raw === "" ? undefined : parseWholeNumber(raw, name, range);
 }
 
-/** A comma-separated list, empty entries dropped. */
-export function listEnv(env: Env, name: string): string[] {
-  return (env[name] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
 export function choiceEnv<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
   const raw = env[name] || fallback;
   if (!(choices as readonly string[]).includes(raw)) throw new Error(`${name}="${raw}": use ${choices.join(" or ")}.`);

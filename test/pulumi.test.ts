@@ -317,6 +317,15 @@ describe("Pulumi program (mocks)", function () {
     const own = statements.find((st) => asArray<string>(st.Resource).includes("arn:aws:glue:eu-west-1:123456789012:database/spotify_pipeline_dev"));
     expect(own.Action).to.include.members(["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable"]);
     expect(asArray<string>(own.Resource)).to.include("arn:aws:glue:eu-west-1:123456789012:table/spotify_pipeline_dev/*");
+    // The workgroup it is named, bound with its grants: queries there, results under its output location only.
+    const env = byName("aws:lambda/function:Function", "views").inputs.environment.variables;
+    const [wg] = ofType("aws:athena/workgroup:Workgroup");
+    expect(env).to.deep.equal({ ATHENA_WORKGROUP: physicalName(wg), GLUE_DATABASE: "spotify_pipeline_dev" });
+    const athena = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "views-policy").inputs.policy).find((st) => asArray<string>(st.Action).includes("athena:StartQueryExecution"));
+    expect(athena.Resource).to.equal(mockArn(wg));
+    const results = byName("aws:s3/bucket:Bucket", "athena-results");
+    const puts = statements.filter((st) => asArray<string>(st.Action).includes("s3:PutObject")).flatMap((st) => asArray<string>(st.Resource));
+    expect(puts).to.deep.equal([`arn:aws:s3:::${results.name}-physical/results/*`]);
   });
 
   it("alarms on every function's Errors, Throttles and dead-letter queue, on rejections and staleness", () => {

@@ -15,7 +15,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { bundleHandler, bundledHandlerFactory, PROJECT_ROOT, type HandlerBundle } from "../components/handlerBundle";
 import { lambdaCodePathOptions, projectDependencies } from "../components/lambdaCode";
 import { loadViews } from "../lib/query/sqlFiles";
-import { HANDLER_NAMES, HANDLERS, type HandlerName } from "../components/handlerRegistry";
+import { HANDLER_NAMES, HANDLERS, registered, type HandlerName } from "../components/handlerRegistry";
+import type * as extractModule from "../handlers/extract";
 import { EXTRACT_ENV } from "../contracts/extract";
 import { TRANSFORM_ENV } from "../contracts/transform";
 import { VIEWS_ENV } from "../contracts/views";
@@ -31,6 +32,12 @@ const SECRET_VALUES = ["AQD-refresh-token-SECRET-5f1c0e", "client-secret-SECRET-
 const ARCHIVE_TARGET_BYTES = 10 * 1024 * 1024;
 /** What parquet-wasm's Node entry needs: its package.json ("exports"), node/package.json (CommonJS), the JS and the wasm it reads beside it. */
 const PARQUET_WASM_NODE_FILES = ["package.json", "node/package.json", "node/parquet_wasm.js", "node/parquet_wasm_bg.wasm"].map((f) => `node_modules/parquet-wasm/${f}`);
+
+// The registry's export names are checked by the type checker (`npm test` runs tsc first): these must not compile.
+// @ts-expect-error: no such export in handlers/extract.ts
+registered<typeof extractModule>()({ entry: "extract", exportName: "extractHandler" });
+// @ts-expect-error: an export that is not a handler factory (a plain parser)
+registered<typeof extractModule>()({ entry: "extract", exportName: "parseSpotifySecret" });
 
 /** What each registered handler needs to start: its environment (names from its contract) and its factory's plain-data args. */
 const START: Record<HandlerName, { env: Record<string, string>; args: unknown[] }> = {
