@@ -30,6 +30,8 @@ const PYTHON_CANDIDATES = [process.env.BENCH_PYTHON, "/usr/bin/python3", "python
 export interface ProcessRun {
   wall_s: number;
   peak_rss_mb: number;
+  /** User + system CPU time: on a shared machine it moves less than wall time. */
+  cpu_s: number;
 }
 
 export interface TransformProcessResult {
@@ -39,6 +41,9 @@ export interface TransformProcessResult {
   peak_rss_mb: number;
   seed_wall_s: number | null;
   seed_peak_rss_mb: number | null;
+  /** Medians of user + system CPU seconds over the same paired runs. */
+  cpu_s: number;
+  seed_cpu_s: number | null;
   /** The baseline: what ran, or why it was skipped. */
   seed: string;
   rss_mb_per_1k_entries: number;
@@ -56,14 +61,17 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+const roundRun = (r: ProcessRun): ProcessRun => ({ wall_s: round(r.wall_s), peak_rss_mb: round(r.peak_rss_mb, 1), cpu_s: round(r.cpu_s, 2) });
+
 /** Runs a command to its end; wall time from spawn to exit, peak RSS from GNU time. Throws on a non-zero exit. */
 function measure(command: string, args: string[], cwd = PROJECT_ROOT): Promise<ProcessRun & { stdout: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), "bench-time-"));
   const timeFile = path.join(dir, "time.txt");
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    // %M: the maximum resident set size (KiB) of the largest process GNU time waited for, descendants included.
-    const child = spawn(GNU_TIME, ["-f", "%M", "-o", timeFile, command, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    // %M: the maximum resident set size (KiB) of the largest process GNU time waited for, descendants
+    // included; %U + %S: CPU seconds of the process and its descendants.
+    const child = spawn(GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, command, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -73,8 +81,8 @@ function measure(command: string, args: string[], cwd = PROJECT_ROOT): Promise<P
       const wallS = (performance.now() - start) / 1000;
       try {
         if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}: ${stderr.slice(-800)}${stdout.slice(-800)}`);
-        const kib = Number(readFileSync(timeFile, "utf8").trim().split("\n").pop());
-        resolve({ wall_s: wallS, peak_rss_mb: kib / 1024, stdout });
+        const [kib, user, system] = (readFileSync(timeFile, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number);
+        resolve({ wall_s: wallS, peak_rss_mb: kib / 1024, cpu_s: user + system, stdout });
       } catch (err) {
         reject(err as Error);
       } finally {
@@ -105,14 +113,14 @@ function lakeWith(rawFile: string, playlistId: string, snapshotDate: string): { 
 async function runCli(lake: string): Promise<ProcessRun> {
   const run = await measure("npm", ["start", "--", "--stage", "transform", "--lake", lake]);
   if (!/-> 12 files/.test(run.stdout)) throw new Error(`npm start did not transform the snapshot:\n${run.stdout.slice(-1500)}`);
-  return { wall_s: run.wall_s, peak_rss_mb: run.peak_rss_mb };
+  return { wall_s: run.wall_s, peak_rss_mb: run.peak_rss_mb, cpu_s: run.cpu_s };
 }
 
 async function runSeed(python: string, rawFile: string): Promise<ProcessRun> {
   const out = mkdtempSync(path.join(tmpdir(), "bench-pandas-"));
   try {
     const run = await measure(python, [PANDAS_PORT, rawFile, out]);
-    return { wall_s: run.wall_s, peak_rss_mb: run.peak_rss_mb };
+    return { wall_s: run.wall_s, peak_rss_mb: run.peak_rss_mb, cpu_s: run.cpu_s };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -183,13 +191,15 @@ export async function runTransformProcessBench(items = 10_000, pairedRuns = 5): 
       peak_rss_mb: round(peak, 1),
       seed_wall_s: seedWall === null ? null : round(seedWall),
       seed_peak_rss_mb: seedPeak === null ? null : round(seedPeak, 1),
+      cpu_s: round(median(cli.map((r) => r.cpu_s)), 2),
+      seed_cpu_s: seed.length ? round(median(seed.map((r) => r.cpu_s)), 2) : null,
       seed: "python" in pandas ? `${pandas.python} with pandas ${pandas.version}: ${path.relative(PROJECT_ROOT, PANDAS_PORT)}` : `skipped: ${pandas.skipped}`,
       rss_mb_per_1k_entries: round(growth, 2),
       peak_rss_mb_by_entries: Object.fromEntries(Object.entries(peakByEntries).map(([n, mb]) => [n, round(mb, 1)])),
       handler_cold_s: round(median(coldRuns)),
       warm: { wall_s: warm.wall_s, floor_s: warm.floor_s, ratio: round(ratio, 2), floor: "read + parse + write" },
       paired_runs: pairedRuns,
-      runs: { cli: cli.map((r) => ({ wall_s: round(r.wall_s), peak_rss_mb: round(r.peak_rss_mb, 1) })), seed: seed.map((r) => ({ wall_s: round(r.wall_s), peak_rss_mb: round(r.peak_rss_mb, 1) })) },
+      runs: { cli: cli.map(roundRun), seed: seed.map(roundRun) },
       targets: {
         wall_max_seed: { target: seedWall === null ? NaN : round(seedWall), value: round(wallS), pass: seedWall === null ? null : wallS <= seedWall },
         peak_rss_max_160_mib: { target: 160, value: round(peak, 1), pass: peak <= 160 },
@@ -210,7 +220,7 @@ export function transformProcessLines(r: TransformProcessResult, mark: (pass: bo
       ? [`transform_process  pandas baseline ${r.seed}`]
       : [
           `transform_process  npm start --stage transform ${r.wall_s} s vs pandas ${r.seed_wall_s} s (median of ${r.paired_runs} paired runs, target <=)  ${mark(t.wall_max_seed.pass === true)}`,
-          `transform_process  peak RSS ${r.peak_rss_mb} MiB vs pandas ${r.seed_peak_rss_mb} MiB`,
+          `transform_process  CPU ${r.cpu_s} s vs pandas ${r.seed_cpu_s} s; peak RSS ${r.peak_rss_mb} MiB vs pandas ${r.seed_peak_rss_mb} MiB`,
         ];
   return [
     ...seedLine,
