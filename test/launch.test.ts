@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { statSync, utimesSync } from "node:fs";
+import { readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -36,6 +36,17 @@ describe("cli/launch.js", function () {
     expect(rebuilt).to.be.greaterThan(old.getTime());
     expect(launch("main", "--help").status).to.equal(0);
     expect(statSync(bundle).mtimeMs).to.equal(rebuilt);
+  });
+
+  it("keeps V8's code cache of the bundle, and runs as well when that cache is damaged", () => {
+    expect(launch("main", "--help").status).to.equal(0);
+    const caches = () => readdirSync(path.dirname(bundle)).filter((f) => f.startsWith("main.js.") && f.endsWith(".cache"));
+    expect(caches()).to.have.length(1);
+    writeFileSync(path.join(path.dirname(bundle), caches()[0]), "not a code cache");
+    const r = launch("main", "--help");
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^Usage: npm start -- /);
+    expect(statSync(path.join(path.dirname(bundle), caches()[0])).size).to.be.greaterThan(1000);
   });
 
   it("refuses an unknown command with exit code 2", () => {
