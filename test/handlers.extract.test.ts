@@ -11,6 +11,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createExtractHandler, extractHandlerFromEnv, type ExtractSettings } from "../handlers/extract";
+import { captureJsonLogs, LAMBDA_CONTEXT } from "./support/logCapture";
+import { EXTRACT_LOG } from "../contracts/extract";
 import { rawSnapshotKey, SPOTIFY_CACHE_PREFIX } from "../lib/lake/layout";
 import { ExtractionIncompleteError } from "../lib/extract/errors";
 import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
@@ -85,6 +87,18 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     const direct = await handler({ playlist_id: TO_FIND_ID });
     expect(direct).to.include({ key: rawSnapshotKey("2026-11-25", TO_FIND_ID), snapshotDate: "2026-11-25" });
     expect(await store.list("raw_data/")).to.have.members([fromQueue.key, direct.key]);
+  });
+
+  it("logs every line with the Lambda context: request id and cold start (Powertools addContext)", async () => {
+    standIn = await startSpotifyStandIn({ data: testData(), credentials: { clientId: "client", refreshToken: REFRESH_TOKEN } });
+    const handler = createExtractHandler(
+      { bucket: "lake", secretArn: SECRET_ARN, authMode: "refresh_token", apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl, concurrency: 4, timeoutMs: 3000, maxWaitS: 2 },
+      { store: new LocalStore(dir), secretsManager: new SecretsManagerClient({ region: "eu-west-1" }), logger: new Logger({ serviceName: "test", logLevel: "INFO" }), now: () => NOW },
+    );
+    const { error, records } = await captureJsonLogs(() => handler({ playlist_id: TO_FIND_ID }, LAMBDA_CONTEXT));
+    expect(error).to.equal(undefined);
+    expect(records.map((r) => r.message)).to.include(EXTRACT_LOG.landed);
+    for (const r of records) expect(r).to.include({ function_request_id: LAMBDA_CONTEXT.awsRequestId }).and.have.property("cold_start");
   });
 
   it("explains a queue message that is not a request, and a batch of more than one", async () => {

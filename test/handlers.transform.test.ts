@@ -14,6 +14,7 @@ import { decodeS3Key, rawKeysFromEvent, type S3NotificationEvent } from "../hand
 import { allTableRoots, catalogTableName, FILE_FORMATS, rawSnapshotKey, rejectedKeys, tableFileKey, TRANSFORMED_PREFIX } from "../lib/lake/layout";
 import { GlueCatalogModel } from "./support/glueCatalogModel";
 import { s3FilterMatches } from "./support/s3NotificationFilter";
+import { captureJsonLogs, LAMBDA_CONTEXT } from "./support/logCapture";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { S3Store } from "../lib/storage/s3Store";
 import { editTrack, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
@@ -188,6 +189,16 @@ describe("transform handler (mocked S3 and Glue)", () => {
     // The good record's day is registered before the invocation fails.
     expect(glue.commandCalls(BatchCreatePartitionCommand)).to.have.length(TABLES.length);
     expect(logger.errors.map((e) => e.message)).to.deep.equal([TRANSFORM_LOG.failed]);
+  });
+
+  it("logs every line with the Lambda context: request id and cold start (Powertools addContext)", async () => {
+    new GlueCatalogModel(DATABASE, TABLES).attach(glue);
+    const logger = new Logger({ serviceName: "test", logLevel: "INFO" });
+    const transform = createTransformHandler({ bucket: BUCKET, database: DATABASE }, { s3: new S3Client({ region: "eu-west-1" }), glue: new GlueClient({ region: "eu-west-1" }), logger });
+    const { error, records } = await captureJsonLogs(() => transform(s3Event(RAW_KEY), LAMBDA_CONTEXT));
+    expect(error).to.equal(undefined);
+    expect(records.map((r) => r.message)).to.include.members([TRANSFORM_LOG.transformed, TRANSFORM_LOG.partitionsRegistered]);
+    for (const r of records) expect(r).to.include({ function_request_id: LAMBDA_CONTEXT.awsRequestId, function_name: LAMBDA_CONTEXT.functionName }).and.have.property("cold_start");
   });
 
   it("does nothing for records it does not own", async () => {

@@ -5,6 +5,7 @@ import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } fr
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createViewsHandler, sqlForAthena, viewsHandlerFromEnv } from "../handlers/views";
 import { loadViews } from "../lib/query/sqlFiles";
+import { captureJsonLogs, LAMBDA_CONTEXT } from "./support/logCapture";
 
 const EVENT = { "detail-type": "Glue Crawler State Change", detail: { crawlerName: "spotify-parquet", state: "Succeeded" } };
 const quietLogger = () => new Logger({ serviceName: "test", logLevel: "SILENT" });
@@ -106,21 +107,11 @@ describe("views handler (mocked Athena)", () => {
   it("publishes on the deploy-time event too ({reason: deploy, sqlSha256}), and logs the request id and cold start", async () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q1" });
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: "q1", Status: { State: "SUCCEEDED" } } });
-    const lines: string[] = [];
-    const logger = new Logger({ serviceName: "test", logLevel: "INFO", logFormat: "JSON" } as never);
-    const write = process.stdout.write.bind(process.stdout);
-    const context = { awsRequestId: "req-deploy-1", functionName: "views", functionVersion: "$LATEST", invokedFunctionArn: "arn:aws:lambda:eu-west-1:1:function:views", memoryLimitInMB: "256", getRemainingTimeInMillis: () => 60_000 };
+    const logger = new Logger({ serviceName: "test", logLevel: "INFO" });
     const handler = createViewsHandler({ workgroup: "wg", database: "db", views: [{ name: "v", sql: "CREATE OR REPLACE VIEW v AS SELECT 1" }], pollIntervalMs: 0 }, { athena: new AthenaClient({ region: "eu-west-1" }), logger });
-    process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
-    let result;
-    try {
-      result = await handler({ reason: "deploy", sqlSha256: "abc" }, context);
-    } finally {
-      process.stdout.write = write;
-    }
-    expect(result.published.map((p) => p.name)).to.deep.equal(["v"]);
-    const records = lines.flatMap((l) => l.split("\n")).filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l));
+    const { result, records } = await captureJsonLogs(() => handler({ reason: "deploy", sqlSha256: "abc" }, LAMBDA_CONTEXT));
+    expect(result!.published.map((p) => p.name)).to.deep.equal(["v"]);
     expect(records.length).to.be.greaterThan(0);
-    for (const r of records) expect(r).to.include({ function_request_id: "req-deploy-1" }).and.have.property("cold_start");
+    for (const r of records) expect(r).to.include({ function_request_id: LAMBDA_CONTEXT.awsRequestId }).and.have.property("cold_start");
   });
 });
