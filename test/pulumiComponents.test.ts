@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Analytics, checkAnalyticsArgs } from "../components/analytics";
+import { Analytics, checkAnalyticsArgs, viewsSqlHash } from "../components/analytics";
 import { Catalog, checkCatalogArgs } from "../components/catalog";
 import { checkDataLakeArgs, DataLake } from "../components/dataLake";
 import { checkExtractorArgs, Extractor, type ExtractorArgs } from "../components/extractor";
@@ -92,11 +92,21 @@ describe("components alone (mocks)", function () {
     expect(glue.Resource).to.include("arn:aws:glue:eu-west-1:123456789012:table/solo_t/songs");
   });
 
-  it("Analytics: refuses a scan cutoff under Athena's 10 MB and two views of one name", () => {
+  it("Analytics: refuses a scan cutoff under Athena's 10 MB and two views of one name; publishes the views on deploy with their SQL's hash", async () => {
     const base = { resultsBucket: undefined as never, database: undefined as never, viewTriggerCrawlerNames: [], tables: [], queries: [], logRetentionDays: 7 };
     expect(() => checkAnalyticsArgs({ ...base, views: [], bytesScannedCutoffMb: 5 })).to.throw(/minimum is 10/);
     expect(() => checkAnalyticsArgs({ ...base, views: [{ name: "v", sql: "a" }, { name: "v", sql: "b" }], bytesScannedCutoffMb: 10 })).to.throw(/share a name/);
-    void Analytics;
+    const resultsBucket = new aws.s3.Bucket("solo-analytics-results");
+    const database = new aws.glue.CatalogDatabase("solo-analytics-db", { name: "solo_a" });
+    const table = new aws.glue.CatalogTable("solo-analytics-table", { databaseName: "solo_a", name: "songs" });
+    const views = [{ name: "v", sql: "CREATE OR REPLACE VIEW v AS SELECT 1" }];
+    const analytics = new Analytics("solo-analytics", { ...base, resultsBucket, database, tables: [table], views, bytesScannedCutoffMb: 10 });
+    await outputValue(analytics.viewsFunction.fn.name);
+    await allRegistered();
+    const [invocation] = under("solo-analytics").filter((r) => r.type === "aws:lambda/invocation:Invocation");
+    expect(JSON.parse(invocation.inputs.input)).to.deep.equal({ reason: "deploy", sqlSha256: viewsSqlHash(views) });
+    const [workgroup] = under("solo-analytics").filter((r) => r.type === "aws:athena/workgroup:Workgroup");
+    expect(workgroup.inputs.configuration.bytesScannedCutoffPerQuery).to.equal(10 * 1024 * 1024);
   });
 
   it("Monitoring: refuses a staleness window CloudWatch cannot evaluate, and two functions of one label", () => {
