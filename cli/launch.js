@@ -84,7 +84,7 @@ function launch(name) {
  * Runs the bundle as the main module (its `require.main === module` holds, argv is the
  * command's), compiled with V8's code cache of the previous run: compiling the 1.4 MB bundle
  * was the largest single cost of a start. The cache is written when a run ends, so it holds the
- * functions that run compiled, and kept while no later run compiles more; V8 rejects a cache that does not fit the source or
+ * functions that run compiled; V8 rejects a cache that does not fit the source or
  * this node, and then it is written anew. A new bundle gets a new cache (its mtime is in the name).
  */
 function runMainWithCodeCache(file) {
@@ -93,12 +93,12 @@ function runMainWithCodeCache(file) {
   const cacheFile = `${file}.${Math.round(fs.statSync(file).mtimeMs)}.${process.version}.cache`;
   const cachedData = fs.existsSync(cacheFile) ? fs.readFileSync(cacheFile) : undefined;
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  process.once("exit", () => {
+  process.once("exit", (code) => {
+    // Made when there is none (or V8 refused it), after a run that did its work: a `--help` or a
+    // usage error compiles too little of the bundle to be worth keeping.
+    if ((cachedData && !script.cachedDataRejected) || code !== 0 || process.argv.some((a) => a === "--help" || a === "-h")) return;
     try {
-      const data = script.createCachedData();
-      // Kept when it covers more than the cache read (a `--help` compiles less than a transform).
-      if (cachedData && !script.cachedDataRejected && data.length <= cachedData.length) return;
-      fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, data);
+      fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, script.createCachedData());
       fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
     } catch {
       // Only a cache: the next start compiles again.

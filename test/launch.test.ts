@@ -5,7 +5,8 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -38,15 +39,25 @@ describe("cli/launch.js", function () {
     expect(statSync(bundle).mtimeMs).to.equal(rebuilt);
   });
 
-  it("keeps V8's code cache of the bundle, and runs as well when that cache is damaged", () => {
-    expect(launch("main", "--help").status).to.equal(0);
-    const caches = () => readdirSync(path.dirname(bundle)).filter((f) => f.startsWith("main.js.") && f.endsWith(".cache"));
-    expect(caches()).to.have.length(1);
-    writeFileSync(path.join(path.dirname(bundle), caches()[0]), "not a code cache");
-    const r = launch("main", "--help");
-    expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^Usage: npm start -- /);
-    expect(statSync(path.join(path.dirname(bundle), caches()[0])).size).to.be.greaterThan(1000);
+  it("keeps V8's code cache of a bundle after a run that did its work, and runs as well when that cache is damaged", () => {
+    const lake = mkdtempSync(path.join(tmpdir(), "launch-lake-"));
+    try {
+      const query = () => launch("query", "--lake", lake, "--format", "json", "SELECT 1 AS one");
+      const dir = path.dirname(bundle);
+      const caches = () => readdirSync(dir).filter((f) => f.startsWith("query.js.") && f.endsWith(".cache"));
+      for (const f of caches()) rmSync(path.join(dir, f));
+      expect(launch("query", "--help").status).to.equal(0);
+      expect(caches(), "a --help run compiles too little to keep").to.have.length(0);
+      expect(query().status).to.equal(0);
+      expect(caches()).to.have.length(1);
+      writeFileSync(path.join(dir, caches()[0]), "not a code cache");
+      const r = query();
+      expect(r.status, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout)).to.deep.equal([{ one: 1 }]);
+      expect(statSync(path.join(dir, caches()[0])).size, "written anew").to.be.greaterThan(1000);
+    } finally {
+      rmSync(lake, { recursive: true, force: true });
+    }
   });
 
   it("refuses an unknown command with exit code 2", () => {

@@ -25,10 +25,12 @@ const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0
 
 /** Index just past the string that starts at `i` (a quote), or -1 when it does not end. */
 function stringEnd(bytes: Uint8Array, i: number): number {
-  for (let j = i + 1; j < bytes.length; j++) {
-    const b = bytes[j];
-    if (b === BACKSLASH) j++;
-    else if (b === QUOTE) return j + 1;
+  // Jump from quote to quote (indexOf is native); a quote ends the string unless an odd run of
+  // backslashes stands before it.
+  for (let j = bytes.indexOf(QUOTE, i + 1); j >= 0; j = bytes.indexOf(QUOTE, j + 1)) {
+    let backslashes = 0;
+    while (bytes[j - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return j + 1;
   }
   return -1;
 }
