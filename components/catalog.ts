@@ -10,12 +10,13 @@
  *   race with.
  * - The crawlers run once a day on their own schedule with recrawlPolicy CRAWL_NEW_FOLDERS_ONLY
  *   (Glue API, RecrawlPolicy: "crawling only folders that were added since the last crawler
- *   run"), so a crawl reads one day of folders whatever the lake's age. They add any partition
- *   written outside the transform (a hand-made backfill) and log schema drift. Glue requires
- *   schemaChangePolicy LOG/LOG for incremental crawls (Glue developer guide, "Scheduling
- *   incremental crawls for adding new partitions"), which is also right here: the tables are
- *   declared, so a crawler must never rewrite them (Pulumi would put them back); drift shows in
- *   the crawler's log, and new partitions inherit the declared table's schema.
+ *   run"). Glue developer guide, "Scheduling incremental crawls for adding new partitions": the
+ *   first run is a full crawl, later ones add "only the new partitions that have been introduced
+ *   since the previous crawl", so a crawl reads one day of folders whatever the lake's age; the
+ *   option forces the update and delete behaviour to LOG, and objects with an incompatible schema
+ *   are not added but logged to CloudWatch Logs. That is what we want here: the tables are
+ *   declared, so a crawler must never rewrite them (Pulumi would put them back); it adds any
+ *   partition written outside the transform (a hand-made backfill) and logs drift.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
