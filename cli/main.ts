@@ -66,7 +66,9 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
 
   if (args.stage === "extract" || args.stage === "all") {
     if (!spotify) {
-      // Before anything is printed or written: sample output must never land beside real data.
+      const sample = await sampleRun();
+      // Before anything is printed or written: sample output must never land beside real data, nor before 2008.
+      sample.assertSampleDates(args.date);
       await assertSampleOnlyLake(store);
       out("No Spotify credentials (SPOTIFY_CLIENT_ID is not set): running on the bundled SAMPLE DATA,");
       out("two recorded playlists over three days, replayed by a stand-in Spotify API on 127.0.0.1.");
@@ -74,7 +76,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       if (args.playlists.length > 0) out(`(--playlist is ignored in sample mode: it needs credentials.)`);
       out();
       out("Extract");
-      const days = await (await sampleRun()).runSampleExtraction(store, args.date, progress);
+      const days = await sample.runSampleExtraction(store, args.date, progress);
       for (const day of days) {
         printExtraction(day.snapshotDate, day.outcomes);
         failed += day.outcomes.filter((o) => !o.ok).length;

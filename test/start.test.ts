@@ -179,6 +179,7 @@ describe("npm start on bad input", function () {
     ["an invalid --playlist", ["--playlist", "not a playlist!"], 'Invalid playlist id "not a playlist!"'],
     ['an empty --lake', ["--lake", ""], "--lake needs a folder"],
     ["a date before Spotify's launch", ["--date", "0000-01-01"], "Snapshot date 0000-01-01 is out of range: use a date from 2008-10-07"],
+    ["sample days before Spotify's launch", ["--date", "2008-10-08"], "it would start at 2008-10-06, before Spotify's launch (2008-10-07): use --date 2008-10-09 or later"],
   ] as const) {
     it(`explains ${name} with the usage`, () => {
       const r = cli("main", [...args, ...(name.includes("lake") ? [] : ["--lake", path.join(dir, "never")])]);
