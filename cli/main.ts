@@ -113,7 +113,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "every raw snapshot in the lake"}`);
     const results: TransformOutcome[] = [];
     const onSkip = (key: string, why: string) => out(`  Warning: skipped ${key}: ${why}; move it out of the lake.`);
-    for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip })));
+    for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, collectGarbage: true })));
     if (results.length === 0) {
       out(`  no raw snapshots under ${path.join(store.location, RAW_PREFIX)}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);
       return 1;
