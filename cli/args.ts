@@ -12,16 +12,20 @@ export interface RunArgs {
   dateGiven: boolean;
   lake: string;
   stage: Stage;
+  /** Whether to end with the DuckDB report (rows per table, top 10, changes): `all` does by default, `transform` only when asked. */
+  report: boolean;
   help: boolean;
 }
 
-export const USAGE = `Usage: npm start -- [--playlist ID]... [--date YYYY-MM-DD] [--lake DIR] [--stage extract|transform|all]
+export const USAGE = `Usage: npm start -- [--playlist ID]... [--date YYYY-MM-DD] [--lake DIR] [--stage extract|transform|all] [--report|--no-report]
 
   --playlist ID   a playlist id, spotify:playlist: URI or open.spotify.com link (repeatable).
                   Otherwise from SPOTIFY_PLAYLISTS (comma-separated) or pipeline.config.json {"playlists": [...]}.
   --date DATE     the snapshot date, from 2008-10-07 to tomorrow (default: today in UTC)
   --lake DIR      the lake folder (default: ./lake)
   --stage STAGE   extract, transform or all (default: all)
+  --report        end with the lake report read through DuckDB: rows per table, each playlist's
+                  top 10 and the day's changes (default for all; --no-report leaves it out)
 
 Credentials come from SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REFRESH_TOKEN
 (or the token file written by "npm run auth"). Without any, the run uses bundled sample data.`;
@@ -43,6 +47,8 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
         date: { type: "string" },
         lake: { type: "string" },
         stage: { type: "string" },
+        report: { type: "boolean" },
+        "no-report": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -54,6 +60,8 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
   const { values } = parsed;
   const stage = (values.stage ?? "all") as Stage;
   if (!STAGES.includes(stage)) throw new UsageError(`Unknown stage "${values.stage}": use extract, transform or all.`);
+  if (values.report && values["no-report"]) throw new UsageError("--report and --no-report contradict each other: give one.");
+  if (values.report && stage === "extract") throw new UsageError("--report needs tables: use it with --stage transform or all.");
   const usage = <T>(check: () => T): T => {
     try {
       return check();
@@ -71,6 +79,8 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
     dateGiven: values.date !== undefined,
     lake: values.lake ?? "lake",
     stage,
+    // The report loads DuckDB (about 0.2 s and 30 MiB): the demo run shows it, a transform job asks for it.
+    report: values["no-report"] ? false : (values.report ?? stage === "all"),
     help: values.help ?? false,
   };
 }

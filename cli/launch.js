@@ -10,6 +10,11 @@
  * outside the bundle; the pure-JS ones are bundled (fewer files to resolve and compile).
  *
  * Usage: node cli/launch.js <main|query|auth> [args...]
+ *
+ * `npm start` runs it with --max-semi-space-size=8 (MiB): a young generation half V8's default
+ * size on 64-bit. The transform's garbage is short-lived; the smaller nursery is collected more
+ * often for the same CPU, and the 10,000-entry transform peaked at 140 MiB instead of 160 MiB
+ * (measured here, 5 runs each). It must be given at start-up: V8 sizes the heap before any code runs.
  */
 "use strict";
 const fs = require("node:fs");

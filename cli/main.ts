@@ -8,7 +8,7 @@ import { parseRunArgs, USAGE, UsageError, type RunArgs } from "./args";
 import { resolvePlaylists, CONFIG_FILE } from "./playlists";
 import { createProgressReporter } from "./progress";
 import { LocalStore } from "../lib/storage/localStore";
-import { RAW_PREFIX } from "../lib/lake/layout";
+import { RAW_PREFIX, TRANSFORMED_PREFIX } from "../lib/lake/layout";
 import { terminalSafe } from "../lib/query/terminalText";
 import { assertSampleOnlyLake, LakeHoldsRealDataError } from "../lib/sample/sampleLake";
 import { spotifyConfigFromEnv } from "../lib/spotify/config";
@@ -121,8 +121,13 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     printTransform(results);
     failed += results.filter((r) => r.status === "rejected").length;
     out();
-    collectGarbage(); // the transform's garbage goes before DuckDB comes
-    await (await lakeReport()).printLakeReport(store.location, out);
+    if (args.report) {
+      collectGarbage(); // the transform's garbage goes before DuckDB comes
+      await (await lakeReport()).printLakeReport(store.location, out);
+    } else {
+      out(`Tables are in ${path.join(store.location, TRANSFORMED_PREFIX)}; see them with --report, or query them:`);
+      out(`  npm run query -- --lake ${store.location} "SELECT * FROM latest_snapshot LIMIT 20"`);
+    }
   }
 
   if (failed > 0) {

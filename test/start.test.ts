@@ -117,7 +117,7 @@ describe("npm start, offline on the bundled sample", function () {
       const [day] = sampleDates(date);
       const key = rawSnapshotKey(day, THE_CORE_ID);
       await new LocalStore(oneDay).put(key, await new LocalStore(lake).get(key));
-      const r = cli("main", ["--lake", oneDay, "--stage", "transform"]);
+      const r = cli("main", ["--lake", oneDay, "--stage", "transform", "--report"]);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.contain(`(1 snapshot day(s))`);
       expect(r.stdout).to.contain("No previous snapshot day to compare with yet.");
@@ -126,6 +126,29 @@ describe("npm start, offline on the bundled sample", function () {
       rmSync(oneDay, { recursive: true, force: true });
     }
   });
+
+  it("--stage transform prints what it wrote and leaves the DuckDB report to --report", () => {
+    const r = cli("main", ["--lake", lake, "--date", date, "--stage", "transform"]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/-> 12 files/);
+    expect(r.stdout).to.contain("see them with --report, or query them:");
+    expect(r.stdout).to.not.contain("Top 10 of");
+    const noReport = cli("main", ["--lake", lake, "--date", date, "--no-report"]);
+    expect(noReport.code, noReport.stderr).to.equal(0);
+    expect(noReport.stdout).to.not.contain("Top 10 of");
+  });
+
+  for (const [args, message] of [
+    [["--stage", "extract", "--report"], "--report needs tables"],
+    [["--report", "--no-report"], "--report and --no-report contradict each other"],
+  ] as const) {
+    it(`refuses ${args.join(" ")} with the usage (exit 2)`, () => {
+      const r = cli("main", [...args, "--lake", path.join(lake, "never")]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.contain(message).and.contain("Usage: npm start --");
+      expect(existsSync(path.join(lake, "never"))).to.equal(false);
+    });
+  }
 
   it("explains a bad date and exits 2 without touching the lake", () => {
     const r = cli("main", ["--lake", path.join(lake, "other"), "--date", "2026-13-01"]);

@@ -71,7 +71,7 @@ describe("terminal output of names from the data", () => {
       process.stdout.write = ((chunk: string) => (chunks.push(chunk), true)) as typeof process.stdout.write;
       let code: number;
       try {
-        code = await run(parseRunArgs(["--lake", dir, "--stage", "transform"]), {}, () => {});
+        code = await run(parseRunArgs(["--lake", dir, "--stage", "transform", "--report"]), {}, () => {});
       } finally {
         process.stdout.write = write;
       }
