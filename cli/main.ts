@@ -91,8 +91,9 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       const [{ SpotifyClient }, { extractPlaylists }] = await Promise.all([spotifyClient(), extraction()]);
       const client = new SpotifyClient(spotify, {
         // Spotify may rotate the refresh token: keep the new one where the next run reads it.
-        onRefreshToken: (token) => writeRefreshToken(defaultTokenFile(env), token, spotify.clientId),
+        onRefreshToken: (token, replaced) => writeRefreshToken(defaultTokenFile(env), token, spotify.clientId, replaced),
       });
+      if (spotify.notice) out(`Note: ${spotify.notice}`);
       out(`Extract ${selection.ids.length} playlist(s) from ${selection.source} as ${client.authMode}, snapshot date ${args.date}`);
       // The same artist and album cache as on AWS, in the local lake (cache/spotify/).
       const cache = new CatalogCache(store, cacheSettingsFromEnv(env));

@@ -133,8 +133,10 @@ export class TokenProvider {
       return new SpotifyAuthError(`Spotify refused the app's credentials (${status} ${detail}): check ${which} against your app in the Spotify developer dashboard.`, status, code);
     }
     if (code === "invalid_grant" && this.mode === "refresh_token") {
+      const from = this.config.refreshTokenSource ? ` (from ${this.config.refreshTokenSource})` : "";
       return new SpotifyAuthError(
-        `Spotify refused the refresh token (${status} ${detail}): it was revoked, expired or belongs to another app. Run "npm run auth" again to sign in (it rewrites the token file), or fix SPOTIFY_REFRESH_TOKEN.`,
+        `Spotify refused the refresh token${from} (${status} ${detail}): it was revoked, expired, rotated since, or belongs to another app. ` +
+          `Run "npm run auth" again to sign in (it rewrites the token file), or fix SPOTIFY_REFRESH_TOKEN.`,
         status,
         code,
       );

@@ -1,11 +1,15 @@
 /** Spotify client configuration, from the environment (local run) or built by a caller (Lambda, tests, bench). */
-import { defaultTokenFile, readRefreshToken } from "./tokenFile";
+import { defaultTokenFile, readTokenFile, tokenHash } from "./tokenFile";
 import { SpotifyConfigError } from "./errors";
 
 export interface SpotifyConfig {
   clientId: string;
   clientSecret?: string;
   refreshToken?: string;
+  /** Where the refresh token came from, for messages: "SPOTIFY_REFRESH_TOKEN", the token file's path, or the caller's word. */
+  refreshTokenSource?: string;
+  /** Something the user should know about the configuration (a superseded SPOTIFY_REFRESH_TOKEN). */
+  notice?: string;
   apiUrl: string;
   accountsUrl: string;
   /** Requests in flight at once, default 8. */
@@ -58,7 +62,8 @@ function baseUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string
 /**
  * The configuration from SPOTIFY_* variables; undefined when SPOTIFY_CLIENT_ID is not set
  * (the caller then runs on sample data). The refresh token comes from SPOTIFY_REFRESH_TOKEN,
- * else from the token file written by `npm run auth`.
+ * else from the token file written by `npm run auth`, and from the file when the file's token is
+ * a rotation of the one in SPOTIFY_REFRESH_TOKEN (the newest token wins: Spotify no longer accepts the old one).
  */
 export function spotifyConfigFromEnv(env: NodeJS.ProcessEnv = process.env, tokenFile: string = defaultTokenFile(env)): SpotifyConfig | undefined {
   const clientId = env.SPOTIFY_CLIENT_ID?.trim();
@@ -69,7 +74,7 @@ export function spotifyConfigFromEnv(env: NodeJS.ProcessEnv = process.env, token
     return undefined;
   }
   const clientSecret = env.SPOTIFY_CLIENT_SECRET?.trim() || undefined;
-  const refreshToken = env.SPOTIFY_REFRESH_TOKEN?.trim() || readRefreshToken(tokenFile);
+  const { refreshToken, refreshTokenSource, notice } = chooseRefreshToken(env.SPOTIFY_REFRESH_TOKEN?.trim() || undefined, tokenFile);
   if (!clientSecret && !refreshToken) {
     throw new SpotifyConfigError(
       `SPOTIFY_CLIENT_ID is set but there is neither SPOTIFY_CLIENT_SECRET (client credentials) nor a refresh token ` +
@@ -80,6 +85,8 @@ export function spotifyConfigFromEnv(env: NodeJS.ProcessEnv = process.env, token
     clientId,
     clientSecret,
     refreshToken,
+    ...(refreshToken ? { refreshTokenSource } : {}),
+    ...(notice ? { notice } : {}),
     apiUrl: baseUrl(env, "SPOTIFY_API_URL", DEFAULT_API_URL),
     accountsUrl: baseUrl(env, "SPOTIFY_ACCOUNTS_URL", DEFAULT_ACCOUNTS_URL),
     concurrency: positiveNumber(env, "SPOTIFY_CONCURRENCY", CONFIG_DEFAULTS.concurrency, true),
@@ -87,4 +94,19 @@ export function spotifyConfigFromEnv(env: NodeJS.ProcessEnv = process.env, token
     maxWaitS: positiveNumber(env, "SPOTIFY_MAX_WAIT_S", CONFIG_DEFAULTS.maxWaitS, false),
     rateWindowMs: positiveNumber(env, "SPOTIFY_RATE_WINDOW_MS", CONFIG_DEFAULTS.rateWindowMs, true),
   };
+}
+
+function chooseRefreshToken(fromEnv: string | undefined, tokenFile: string): { refreshToken?: string; refreshTokenSource?: string; notice?: string } {
+  const file = readTokenFile(tokenFile);
+  if (!fromEnv) return { refreshToken: file?.refreshToken, refreshTokenSource: tokenFile };
+  if (file && file.refreshToken !== fromEnv && file.replaces.includes(tokenHash(fromEnv))) {
+    return {
+      refreshToken: file.refreshToken,
+      refreshTokenSource: tokenFile,
+      notice:
+        `SPOTIFY_REFRESH_TOKEN holds a refresh token that Spotify has since rotated; using the newer one saved in ${tokenFile}. ` +
+        `Unset SPOTIFY_REFRESH_TOKEN (the file is kept up to date), or set it to the token in that file.`,
+    };
+  }
+  return { refreshToken: fromEnv, refreshTokenSource: "SPOTIFY_REFRESH_TOKEN" };
 }

@@ -31,6 +31,8 @@ const PACE_SPAN = 1 / 10;
 const MIN_SPAN = 1 / 300;
 /** A 429 is "ours" when Retry-After reaches to within this share of the window of our oldest request leaving it. */
 const OURS_TOLERANCE = 1 / 20;
+/** After a 429 someone else caused, the rate doubles every this share of the window. */
+const DOUBLING_SPAN = 1 / 30;
 /** Without Retry-After: first pause (Spotify's whole-second granularity at a 30 s window), doubled per refused probe, at most one window. */
 const FIRST_BACKOFF = 1 / 30;
 
@@ -80,6 +82,7 @@ export class RateController {
   private rate?: number;
   private lastMax = 0;
   private cubicStart = 0;
+  private growth: "cubic" | "doubling" = "cubic";
   private tokens = 0;
   private refilledAt = 0;
   private readonly maxBurst: number;
@@ -225,16 +228,23 @@ export class RateController {
     const current = this.currentRate(event.at);
     this.lastMax = Math.max(current === undefined ? measured : Math.min(current, measured), 1 / this.windowMs);
     this.rate = this.lastMax * BETA;
+    // Someone else filled the window: our share of it says nothing about the limit, so probe up fast
+    // (doubling, like TCP's slow start) until the next 429 tells more; ours: CUBIC from what the server counted.
+    this.growth = ours ? "cubic" : "doubling";
     this.cubicStart = Math.max(this.pausedUntil, event.at + wait);
     this.tokens = 0;
     this.refilledAt = this.cubicStart;
     this.cuts++;
   }
 
-  /** CUBIC: lastMax × (1 + C·(t − K)³), t in windows since the pause ended; BETA × lastMax at t = 0. */
+  /**
+   * BETA × lastMax when the pause ends, then CUBIC: lastMax × (1 + C·(t − K)³), t in windows since
+   * the pause ended; or, after a 429 someone else caused, doubling every DOUBLING_SPAN of a window.
+   */
   private currentRate(now: number): number | undefined {
     if (this.rate === undefined) return undefined;
     const t = Math.max(0, now - this.cubicStart) / this.windowMs;
+    if (this.growth === "doubling") return this.rate * 2 ** Math.min(60, t / DOUBLING_SPAN);
     return this.lastMax * (1 + CUBIC_C * (t - CUBIC_K) ** 3);
   }
 

@@ -27,7 +27,16 @@ export interface Fault {
   body?: unknown;
   delayMs?: number;
   truncateBody?: boolean;
+  /** Send the headers and the first bytes of the body, then nothing more (the connection stays open). */
+  stallBody?: boolean;
+  /** Send the body one byte every this many ms. */
+  trickleBodyMs?: number;
+  /** Answer `status` with the request echoed in the body: its headers and form, as a misbehaving endpoint or proxy might (issue 9 §3.6). */
+  echoRequest?: "json" | "text";
 }
+
+/** How a reply's body goes out: whole, cut off, stalled after the headers, or a byte at a time. */
+type Delivery = { kind: "whole" } | { kind: "truncate" } | { kind: "stall" } | { kind: "trickle"; everyMs: number };
 
 export interface StandInOptions {
   data: StandInData;
@@ -337,7 +346,7 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
       req.on("error", reject);
     });
 
-  const send = (res: http.ServerResponse, reply: Reply, truncate = false): void => {
+  const send = (res: http.ServerResponse, reply: Reply, delivery: Delivery = { kind: "whole" }): void => {
     const headers: Record<string, string> = { ...(reply.headers ?? {}) };
     let payload = "";
     if (reply.body !== undefined) {
@@ -347,9 +356,27 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
     const bytes = Buffer.from(payload, "utf8");
     headers["content-length"] = String(bytes.length);
     res.writeHead(reply.status, headers);
-    if (truncate) {
+    if (delivery.kind === "truncate") {
       // Promise the whole body, send half, then cut the connection: a body cut off in transit.
       res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+      return;
+    }
+    if (delivery.kind === "stall") {
+      res.write(bytes.subarray(0, 1)); // headers and a byte, then silence until the client gives up
+      return;
+    }
+    if (delivery.kind === "trickle") {
+      let i = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || i >= bytes.length) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(bytes.subarray(i, i + 1));
+        i++;
+      }, delivery.everyMs);
+      res.on("close", () => clearInterval(timer));
       return;
     }
     res.end(bytes);
@@ -384,7 +411,10 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
     if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout)
 
     let reply: Reply;
-    if (fault && (fault.status < 200 || fault.status >= 300 || fault.body !== undefined)) {
+    if (fault?.echoRequest) {
+      const echo = `echo: ${req.method} ${req.url} authorization=${req.headers.authorization ?? ""} body=${raw}`;
+      reply = { status: fault.status, body: fault.echoRequest === "text" ? echo : { error: "invalid_request", error_description: echo } };
+    } else if (fault && (fault.status < 200 || fault.status >= 300 || fault.body !== undefined)) {
       reply = { status: fault.status, headers: fault.headers, body: fault.body !== undefined ? fault.body : apiError(fault.status, DEFAULT_MESSAGES[fault.status] ?? "Error") };
     } else {
       try {
@@ -401,7 +431,14 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
       if (fault?.headers) reply = { ...reply, headers: { ...(reply.headers ?? {}), ...fault.headers } };
     }
     record(reply.status);
-    send(res, reply, fault?.truncateBody === true);
+    const delivery: Delivery = fault?.truncateBody
+      ? { kind: "truncate" }
+      : fault?.stallBody
+        ? { kind: "stall" }
+        : fault?.trickleBodyMs
+          ? { kind: "trickle", everyMs: fault.trickleBodyMs }
+          : { kind: "whole" };
+    send(res, reply, delivery);
   };
 
   const sockets = new Set<Socket>();
