@@ -1,30 +1,38 @@
 /**
  * One rate controller for every Web API request of a client. Spotify counts an app's requests
  * over a rolling 30 s window across every process that uses the app and publishes no count
- * (Spotify for Developers, "Rate Limits"; /work/shared/docs/spotify-web-api.md, "Errors and rate
- * limits"), so a 429 is a congestion signal, not a measurement of this client's budget: someone
- * else may have filled the window.
+ * (Spotify for Developers, "Rate Limits", https://developer.spotify.com/documentation/web-api/concepts/rate-limits;
+ * /work/shared/docs/spotify-web-api.md, "Errors and rate limits"), so a 429 is a congestion signal,
+ * not a measurement of this client's budget: someone else may have filled the window.
  *
  * The controller follows the client-side rate limiter of the AWS SDKs' adaptive retry mode
  * ("Retry behavior", AWS SDKs and Tools Reference Guide,
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html; source:
- * smithy-lang/smithy-typescript packages/util-retry/src/DefaultRateLimiter.ts): unlimited until
- * the first throttle, then a token bucket whose fill rate is cut multiplicatively (beta 0.7) on a
- * throttle and grows back along a cubic curve (CUBIC) that is flat near the last maximum and
- * probes above it without end. Two changes for a rolling window:
- * - time runs in windows, not seconds: the window only shows a rate after a whole window, so the
- *   curve takes one window to climb back to the last maximum (AWS's constants reach it in about
- *   a second, which against a 30 s window means a 429 every few seconds);
- * - a 429 pauses everyone for Retry-After (or, without one, a doubling backoff), after which one
- *   request probes alone before the others follow.
- * The rate the cut starts from is what this client put into the server's window when its own
- * requests explain the 429 (Retry-After ends when its oldest request leaves the window), and its
- * recent sending pace otherwise (someone else filled the window): a stray 429 never drops the
- * client to a crawl, and nothing learned from one 429 is kept as a ceiling.
+ * smithy-lang/smithy-typescript, packages/util-retry/src/DefaultRateLimiter.ts): unlimited until
+ * the first throttle, then a token bucket whose fill rate is cut multiplicatively on a throttle and
+ * grows back along a cubic curve (CUBIC, RFC 9438) that is flat near the last maximum and probes
+ * above it without end. What a rolling window changes:
+ * - time runs in windows, not seconds: the window shows a rate only after a whole window, so the
+ *   curve takes CUBIC_K windows to climb back (AWS's constants take about a second, which against a
+ *   30 s window means a 429 every few seconds);
+ * - a 429 pauses everyone for Retry-After (without one, a doubling backoff), then one request probes
+ *   alone before the others follow; a refused probe doubles the next pause;
+ * - the cut starts from what the server counted: our requests in its window at the refusal, when
+ *   they explain the 429 (Retry-After ends as our oldest request leaves the window); our recent pace
+ *   otherwise. A first 429 someone else caused leaves the rate doubling every DOUBLING_SPAN of a
+ *   window from there, so a stray 429 never drops the client to a crawl;
+ * - our own requests in the last window also stay below what the server counted at the last 429,
+ *   or the rate's share of a window when higher: a burst drains out of the window as unevenly as it
+ *   went in, and pacing alone would run into it again. Nothing learned from one 429 is kept as a
+ *   ceiling: the curve raises both without end.
+ * BETA is 0.8 rather than AWS's 0.7: a cut shows only as the window drains, so a deeper one idles the
+ * client longer for no fewer 429s (measured in bench/quota.ts and test/rateController.test.ts).
  */
-const BETA = 0.7;
+const BETA = 0.8;
+/** The multiplicative cut, for tests and reports. */
+export const RATE_CUT = BETA;
 /** Windows from the end of a pause until the rate is back at the last maximum. */
-const CUBIC_K = 2;
+const CUBIC_K = 1.5;
 const CUBIC_C = (1 - BETA) / CUBIC_K ** 3;
 /** The recent pace is measured over this share of the window (and at least MIN_SPAN of it). */
 const PACE_SPAN = 1 / 10;
@@ -35,8 +43,6 @@ const OURS_TOLERANCE = 1 / 20;
 const DOUBLING_SPAN = 1 / 30;
 /** Without Retry-After: first pause (Spotify's whole-second granularity at a 30 s window), doubled per refused probe, at most one window. */
 const FIRST_BACKOFF = 1 / 30;
-
-export class AbortedError extends Error {}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -71,6 +77,8 @@ interface CongestionEvent {
   at: number;
   /** When the refused request was sent: the server's window at the refusal is about the window before it, one trip later. */
   sentAt: number;
+  /** The controller's rate at the 429 (undefined: unlimited). */
+  rateThen?: number;
   /** How long the window stayed full from `at` (Retry-After), or undefined until the probe after a backoff gets in. */
   waitMs?: number;
 }
@@ -123,9 +131,10 @@ export class RateController {
       if (this.pending?.waitMs !== undefined) this.resolve(this.pending);
       const rate = this.currentRate(now);
       if (rate !== undefined) {
-        // Our own requests in the last window stay within the rate's share of it: a window filled
-        // unevenly (a burst) drains unevenly, and pacing alone would run into it again.
-        const budget = Math.max(1, Math.floor(rate * this.windowMs));
+        // Our own requests in the last window stay below what the server counted at the last 429 (or the
+        // rate's share of a window, when higher): a window filled unevenly (a burst) drains unevenly, and
+        // pacing alone would run into it again. The cut itself is in the pace, so the window drains smoothly.
+        const budget = Math.max(1, Math.floor(Math.max(this.lastMax * this.windowMs - 1, rate * this.windowMs)));
         const first = this.firstInWindow(now);
         const inWindow = this.sends.length - first;
         if (inWindow >= budget) {
@@ -177,9 +186,15 @@ export class RateController {
   rateLimited(sentAt: number, retryAfterMs: number | undefined): void {
     this.refusals++;
     const now = Date.now();
-    const waitMs = retryAfterMs ?? this.backoffMs;
-    if (retryAfterMs === undefined) this.backoffMs = Math.min(this.windowMs, this.backoffMs * 2);
+    // A refused probe means the window had no room when Retry-After said it would (another client took it):
+    // from then on the pause also doubles, as without Retry-After.
+    const refusedProbe = this.probe === "sent" && sentAt === this.probeSentAt;
+    const waitMs = retryAfterMs === undefined ? this.backoffMs : refusedProbe ? Math.max(retryAfterMs, this.backoffMs) : retryAfterMs;
+    if (retryAfterMs === undefined || refusedProbe) this.backoffMs = Math.min(this.windowMs, this.backoffMs * 2);
+    const rateThen = this.currentRate(now);
     this.pausedUntil = Math.max(this.pausedUntil, now + waitMs);
+    // The rate grows only while requests get in: its clock starts again when this pause ends.
+    if (this.rate !== undefined) this.cubicStart = Math.max(this.cubicStart, this.pausedUntil);
     this.probe = "due";
     const refused = this.sends.lastIndexOf(sentAt);
     if (refused >= 0) this.sends.splice(refused, 1); // the server did not count it
@@ -192,7 +207,7 @@ export class RateController {
       return;
     }
     // Without Retry-After, the cut waits for the probe that gets in: it tells how long the window stayed full.
-    this.pending = { at: now, sentAt, waitMs: retryAfterMs };
+    this.pending = { at: now, sentAt, waitMs: retryAfterMs, rateThen };
     this.lastCutAt = now;
     this.answeredSinceCut = false;
   }
@@ -225,12 +240,13 @@ export class RateController {
     // Ours: the window reopens when our oldest request in it leaves, so our requests filled it.
     const ours = ourOldest !== undefined && event.sentAt + (event.at - event.sentAt) / 2 + wait >= ourOldest + this.windowMs * (1 - OURS_TOLERANCE);
     const measured = ours ? ourCount / this.windowMs : Math.max(pace, ourCount / this.windowMs);
-    const current = this.currentRate(event.at);
+    const current = event.rateThen;
     this.lastMax = Math.max(current === undefined ? measured : Math.min(current, measured), 1 / this.windowMs);
     this.rate = this.lastMax * BETA;
-    // Someone else filled the window: our share of it says nothing about the limit, so probe up fast
-    // (doubling, like TCP's slow start) until the next 429 tells more; ours: CUBIC from what the server counted.
-    this.growth = ours ? "cubic" : "doubling";
+    // A first 429 someone else caused (the client never met the limit itself): our share of the window says
+    // nothing about the limit, so probe up fast (doubling, like TCP's slow start) until a 429 tells more.
+    // Otherwise CUBIC from what the server counted.
+    this.growth = ours || current !== undefined ? "cubic" : "doubling";
     this.cubicStart = Math.max(this.pausedUntil, event.at + wait);
     this.tokens = 0;
     this.refilledAt = this.cubicStart;
@@ -245,7 +261,10 @@ export class RateController {
     if (this.rate === undefined) return undefined;
     const t = Math.max(0, now - this.cubicStart) / this.windowMs;
     if (this.growth === "doubling") return this.rate * 2 ** Math.min(60, t / DOUBLING_SPAN);
-    return this.lastMax * (1 + CUBIC_C * (t - CUBIC_K) ** 3);
+    const cubic = this.lastMax * (1 + CUBIC_C * (t - CUBIC_K) ** 3);
+    // A window past the plateau without a 429, the limit has likely gone up (or was never near): double per window.
+    const beyond = t - CUBIC_K - 1;
+    return beyond > 0 ? Math.max(cubic, this.lastMax * 2 ** Math.min(60, beyond)) : cubic;
   }
 
   /** Index of our first send inside the window ending at `now`. */
