@@ -8,6 +8,7 @@ import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
 import { runDailyBench } from "./daily";
 import { runExtractCase, type ExtractResult } from "./extract";
 import { runLambdaBench } from "./lambda";
+import { quotaLines, runQuotaBench } from "./quota";
 import { compareParquetWriters } from "./parquetWriters";
 import { runQueryBench } from "./query";
 import { benchRawSnapshot } from "./rawSnapshot";
@@ -63,6 +64,14 @@ export const SECTIONS: BenchSection[] = [
           `daily          day 2 with 1 % of entries replaced: ${daily.day2_changed_calls} vs lower bound ${daily.day2_changed_lower_bound} (${daily.day2_changed_new_ids} new ids)  ${mark(t.day2_changed_calls_eq_lower_bound.pass)}`,
         ],
       };
+    },
+  },
+  {
+    name: "quota",
+    title: "quota: one rate limit shared (alone, stray 429s, a neighbour, four clients, a changing limit, no Retry-After)",
+    run: async () => {
+      const quota = await runQuotaBench();
+      return { results: { quota }, lines: quotaLines(quota) };
     },
   },
   {

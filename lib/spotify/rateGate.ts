@@ -25,10 +25,10 @@
  *   or the rate's share of a window when higher: a burst drains out of the window as unevenly as it
  *   went in, and pacing alone would run into it again. Nothing learned from one 429 is kept as a
  *   ceiling: the curve raises both without end.
- * BETA is 0.8 rather than AWS's 0.7: a cut shows only as the window drains, so a deeper one idles the
+ * BETA is 0.85 rather than AWS's 0.7: a cut shows only as the window drains, so a deeper one idles the
  * client longer for no fewer 429s (measured in bench/quota.ts and test/rateController.test.ts).
  */
-const BETA = 0.8;
+const BETA = 0.85;
 /** The multiplicative cut, for tests and reports. */
 export const RATE_CUT = BETA;
 /** Windows from the end of a pause until the rate is back at the last maximum. */
@@ -131,10 +131,13 @@ export class RateController {
       if (this.pending?.waitMs !== undefined) this.resolve(this.pending);
       const rate = this.currentRate(now);
       if (rate !== undefined) {
-        // Our own requests in the last window stay below what the server counted at the last 429 (or the
-        // rate's share of a window, when higher): a window filled unevenly (a burst) drains unevenly, and
-        // pacing alone would run into it again. The cut itself is in the pace, so the window drains smoothly.
-        const budget = Math.max(1, Math.floor(Math.max(this.lastMax * this.windowMs - 1, rate * this.windowMs)));
+        // Our own requests in the last window stay below what the server counted at the last 429, going down
+        // to the cut over one window as paced requests replace the old ones (or the rate's share of a window,
+        // when higher): a window filled unevenly (a burst) drains unevenly, and pacing alone would run into it
+        // again; a budget cut at once would idle the client while the window drains.
+        const sinceCut = Math.min(1, Math.max(0, now - this.cubicStart) / this.windowMs);
+        const draining = this.lastMax * this.windowMs * (1 - (1 - BETA) * sinceCut) - 1;
+        const budget = Math.max(1, Math.floor(Math.max(draining, rate * this.windowMs)));
         const first = this.firstInWindow(now);
         const inWindow = this.sends.length - first;
         if (inWindow >= budget) {
@@ -239,8 +242,9 @@ export class RateController {
     const pace = this.recentPace(event.sentAt);
     // Ours: the window reopens when our oldest request in it leaves, so our requests filled it.
     const ours = ourOldest !== undefined && event.sentAt + (event.at - event.sentAt) / 2 + wait >= ourOldest + this.windowMs * (1 - OURS_TOLERANCE);
-    const measured = ours ? ourCount / this.windowMs : Math.max(pace, ourCount / this.windowMs);
     const current = event.rateThen;
+    // Our pace stands in for the server's count only before the client has met the limit itself.
+    const measured = ours || current !== undefined ? ourCount / this.windowMs : Math.max(pace, ourCount / this.windowMs);
     this.lastMax = Math.max(current === undefined ? measured : Math.min(current, measured), 1 / this.windowMs);
     this.rate = this.lastMax * BETA;
     // A first 429 someone else caused (the client never met the limit itself): our share of the window says
