@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import * as sinon from "sinon";
 import { RATE_CUT, RateController } from "../lib/spotify/rateGate";
+import { createRateModel } from "../lib/standin/rateModels";
 
 const W = 30_000; // Spotify's documented window
 
@@ -143,6 +144,34 @@ describe("RateController (virtual time)", () => {
     expect(Date.now() - start).to.be.at.most(10_000);
   });
 
+  it("a stray 429 soon after a pause cuts from the rate in force, not from the window the pause left short", async () => {
+    const limit = 180;
+    const server = rollingWindow(() => limit);
+    const start = Date.now();
+    // Someone else's 429, 0.7 of a window after the client's first pause (its first meeting with the
+    // limit, a window in) ended: only 0.7 of a window of the client's requests are in the server's window.
+    let strayAt: number | undefined;
+    const withStray = {
+      admit(now: number): number | undefined {
+        if (strayAt === undefined && now >= start + 1.7 * W) {
+          strayAt = now;
+          return W / 30;
+        }
+        return server.admit(now);
+      },
+    };
+    const rate = new RateController({ windowMs: W });
+    const { answered } = await drive(rate, withStray, 4 * W);
+    const state = rate.state();
+    expect(strayAt, "the stray 429 was sent").to.be.a("number");
+    expect(state.cuts).to.be.at.least(2);
+    // The cut the stray made: from the rate in force (about the limit), where the window count would say ~0.6 of it.
+    const perS = (limit / W) * 1000;
+    expect(state.lastMaxPerS).to.be.at.least(0.8 * perS);
+    // Over the run, the capacity of the windows after the first (the first is the burst before the first 429).
+    expect(answered).to.be.at.least(0.85 * 4 * limit);
+  });
+
   it("alone, settles near the server's pace with few 429s", async () => {
     const server = rollingWindow(() => 180);
     const rate = new RateController({ windowMs: W });
@@ -159,6 +188,23 @@ describe("RateController (virtual time)", () => {
     const { answered, refused } = await drive(rate, server, 20 * W);
     clearInterval(neighbour);
     expect(answered / (20 * 90)).to.be.within(0.8, 1.05);
+    expect(refused / answered).to.be.at.most(0.03);
+  });
+
+  it("with the stand-in's neighbour model (lib/standin/rateModels): the refused probe after a pause shows congestion, and the cut goes down to the share", async () => {
+    // The bench's quota.neighbour case in virtual time: the client meets the limit, pauses while the window
+    // drains, fills it again within a window and gets a 429 whose Retry-After says nothing of whose requests
+    // filled it; the probe after that pause is refused, as the neighbour took the room.
+    const model = createRateModel({ requests: 180, windowMs: W, neighbourPerWindow: 90 });
+    const server = {
+      admit(now: number): number | undefined {
+        const a = model.admit(now);
+        return a.admitted ? undefined : Number(a.retryAfter) * 1000;
+      },
+    };
+    const rate = new RateController({ windowMs: W });
+    const { answered, refused } = await drive(rate, server, 20 * W, { latencyMs: 2 });
+    expect(answered / (20 * 90)).to.be.within(0.8, 1.15);
     expect(refused / answered).to.be.at.most(0.03);
   });
 

@@ -20,7 +20,8 @@
  * - the cut starts from what the server counted: our requests in its window at the refusal, when
  *   they explain the 429 (Retry-After ends as our oldest request leaves the window); our recent pace
  *   otherwise. A first 429 someone else caused leaves the rate doubling every DOUBLING_SPAN of a
- *   window from there, so a stray 429 never drops the client to a crawl;
+ *   window from there, so a stray 429 never drops the client to a crawl; a later one, while the rate
+ *   climbs back to a maximum the server confirmed, cuts from the rate in force (see resolve);
  * - our own requests in the last window also stay below what the server counted at the last 429,
  *   or the rate's share of a window when higher: a burst drains out of the window as unevenly as it
  *   went in, and pacing alone would run into it again. Nothing learned from one 429 is kept as a
@@ -79,6 +80,8 @@ interface CongestionEvent {
   sentAt: number;
   /** The controller's rate at the 429 (undefined: unlimited). */
   rateThen?: number;
+  /** Windows the rate had been growing since its last pause, at the 429. */
+  grownFor: number;
   /** How long the window stayed full from `at` (Retry-After), or undefined until the probe after a backoff gets in. */
   waitMs?: number;
 }
@@ -107,6 +110,8 @@ export class RateController {
   private probeWaiters: (() => void)[] = [];
   private cuts = 0;
   private refusals = 0;
+  /** After a cut from the rate in force (see resolve): the lower cut our window's count asked for, until the probe is answered. */
+  private countedMax?: number;
 
   constructor(options: { windowMs: number; maxBurst?: number }) {
     this.windowMs = options.windowMs;
@@ -172,6 +177,7 @@ export class RateController {
     }
     if (this.probe === "sent" && sentAt === this.probeSentAt) {
       this.probe = "none";
+      this.countedMax = undefined; // the window had room: the 429 was a stray
       this.backoffMs = this.windowMs * FIRST_BACKOFF;
       this.wakeProbeWaiters();
     }
@@ -192,9 +198,17 @@ export class RateController {
     // A refused probe means the window had no room when Retry-After said it would (another client took it):
     // from then on the pause also doubles, as without Retry-After.
     const refusedProbe = this.probe === "sent" && sentAt === this.probeSentAt;
+    if (refusedProbe && this.countedMax !== undefined) {
+      // The window was still full after a cut from the rate in force: the 429 was congestion after all, and
+      // our count in the window was our share of it.
+      this.lastMax = Math.min(this.lastMax, this.countedMax);
+      this.rate = this.lastMax * BETA;
+      this.countedMax = undefined;
+    }
     const waitMs = retryAfterMs === undefined ? this.backoffMs : refusedProbe ? Math.max(retryAfterMs, this.backoffMs) : retryAfterMs;
     if (retryAfterMs === undefined || refusedProbe) this.backoffMs = Math.min(this.windowMs, this.backoffMs * 2);
     const rateThen = this.currentRate(now);
+    const grownFor = (now - this.cubicStart) / this.windowMs;
     this.pausedUntil = Math.max(this.pausedUntil, now + waitMs);
     // The rate grows only while requests get in: its clock starts again when this pause ends.
     if (this.rate !== undefined) this.cubicStart = Math.max(this.cubicStart, this.pausedUntil);
@@ -210,7 +224,7 @@ export class RateController {
       return;
     }
     // Without Retry-After, the cut waits for the probe that gets in: it tells how long the window stayed full.
-    this.pending = { at: now, sentAt, waitMs: retryAfterMs, rateThen };
+    this.pending = { at: now, sentAt, waitMs: retryAfterMs, rateThen, grownFor };
     this.lastCutAt = now;
     this.answeredSinceCut = false;
   }
@@ -245,7 +259,16 @@ export class RateController {
     const current = event.rateThen;
     // Our pace stands in for the server's count only before the client has met the limit itself.
     const measured = ours || current !== undefined ? ourCount / this.windowMs : Math.max(pace, ourCount / this.windowMs);
-    this.lastMax = Math.max(current === undefined ? measured : Math.min(current, measured), 1 / this.windowMs);
+    // A 429 someone else caused while the rate is on its way back to a maximum the server confirmed (the cubic
+    // approach and plateau, not a probe above it), after a tenth of a window of requests let in since the last
+    // pause: the window was not simply still full, and our count in it says little, as the pause and the climb
+    // after it left it short of the rate in force (a stray 429 then cut to 0.6 of the limit, bench quota.stray).
+    // The classic multiplicative decrease from the rate in force applies, until the probe after the pause says
+    // otherwise: refused, the window was still full, and the cut goes down to the count (rateLimited).
+    const withinConfirmed = current !== undefined && !ours && this.growth === "cubic" && event.grownFor >= PACE_SPAN && event.grownFor <= CUBIC_K + 1;
+    const from = current === undefined ? measured : withinConfirmed ? current : Math.min(current, measured);
+    this.lastMax = Math.max(from, 1 / this.windowMs);
+    this.countedMax = withinConfirmed ? Math.max(measured, 1 / this.windowMs) : undefined;
     this.rate = this.lastMax * BETA;
     // A first 429 someone else caused (the client never met the limit itself): our share of the window says
     // nothing about the limit, so probe up fast (doubling, like TCP's slow start) until a 429 tells more.
@@ -290,7 +313,7 @@ export class RateController {
     const elapsed = this.firstSend === undefined ? 0 : at - this.firstSend;
     const over = Math.max(this.windowMs * MIN_SPAN, Math.min(span, elapsed));
     let n = 0;
-    for (const t of this.sends) if (t > at - over && t <= at) n++;
+    for (let i = this.sends.length - 1; i >= 0 && this.sends[i] > at - over; i--) if (this.sends[i] <= at) n++;
     return n / over;
   }
 
