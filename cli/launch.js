@@ -28,6 +28,14 @@ const COMMANDS = ["main", "query", "auth"];
 /** Whatever a bundle is built from: a change to any of them rebuilds it. */
 const SOURCES = ["cli", "lib", "package.json", "package-lock.json", "tsconfig.json"];
 const EXTERNAL = ["@duckdb/*", "parquet-wasm", "@aws-sdk/*"];
+/**
+ * Worker thread scripts a command starts, built beside its bundle (from a lib/ file to
+ * .build/cli/<basename>.js, where the bundled code looks for them): main writes Parquet in
+ * lib/formats/parquetWorker.ts's thread (lib/formats/parquetWorkerEncoder.ts).
+ */
+const WORKERS = { main: ["lib/formats/parquetWorker.ts"], query: [], auth: [] };
+
+const workerOutfile = (source) => path.join(BUILD_DIR, `${path.basename(source, ".ts")}.js`);
 
 function newestMtime(file) {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
@@ -38,16 +46,11 @@ function newestMtime(file) {
   return newest;
 }
 
-function build(name, outfile) {
-  let esbuild;
-  try {
-    esbuild = require("esbuild");
-  } catch {
-    throw new Error("esbuild is missing: run `npm install` (the command line is bundled with it on first use).");
-  }
+/** Bundles one entry point into `outfile`, whole or not at all, even with two starts at once. */
+function bundle(esbuild, entry, outfile) {
   const tmp = `${outfile}.${process.pid}.tmp`;
   esbuild.buildSync({
-    entryPoints: [path.join(ROOT, "cli", `${name}.ts`)],
+    entryPoints: [path.join(ROOT, entry)],
     absWorkingDir: ROOT,
     outfile: tmp,
     bundle: true,
@@ -57,7 +60,19 @@ function build(name, outfile) {
     external: EXTERNAL,
     logLevel: "warning",
   });
-  fs.renameSync(tmp, outfile); // whole or not at all, even with two starts at once
+  fs.renameSync(tmp, outfile);
+}
+
+function build(name, outfile) {
+  let esbuild;
+  try {
+    esbuild = require("esbuild");
+  } catch {
+    throw new Error("esbuild is missing: run `npm install` (the command line is bundled with it on first use).");
+  }
+  // Workers first: a command's bundle that is in place and fresh has its workers beside it.
+  for (const source of WORKERS[name]) bundle(esbuild, source, workerOutfile(source));
+  bundle(esbuild, path.join("cli", `${name}.ts`), outfile);
   // Code caches of the bundle this one replaces (see runMainWithCodeCache).
   for (const f of fs.readdirSync(BUILD_DIR)) if (f.startsWith(`${name}.js.`) && f.endsWith(".cache")) fs.rmSync(path.join(BUILD_DIR, f), { force: true });
 }
@@ -69,7 +84,8 @@ function launch(name) {
   }
   const outfile = path.join(BUILD_DIR, `${name}.js`);
   const built = fs.statSync(outfile, { throwIfNoEntry: false });
-  if (!built || Math.max(...SOURCES.map((s) => newestMtime(path.join(ROOT, s)))) > built.mtimeMs) {
+  const workerMissing = WORKERS[name].some((source) => !fs.existsSync(workerOutfile(source)));
+  if (!built || workerMissing || Math.max(...SOURCES.map((s) => newestMtime(path.join(ROOT, s)))) > built.mtimeMs) {
     fs.mkdirSync(BUILD_DIR, { recursive: true });
     build(name, outfile);
   }

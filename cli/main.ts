@@ -19,6 +19,7 @@ import { cacheSettingsFromEnv } from "../lib/extract/cacheSettings";
 import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
 import { collectGarbage } from "../lib/util/collectGarbage";
+import { startParquetWorker } from "../lib/formats/parquetWorkerEncoder";
 
 // Loaded when a stage needs them, not on every start: the Spotify client (ky), the stand-in
 // server and DuckDB take a third of a start-up. `--stage transform` loads no HTTP code, and
@@ -114,7 +115,13 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "every raw snapshot in the lake"}`);
     const results: TransformOutcome[] = [];
     const onSkip = (key: string, why: string) => out(`  Warning: skipped ${key}: ${why}; move it out of the lake.`);
-    for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, collectGarbage: true })));
+    // Started before the raw file is read: the thread loads parquet-wasm on the other core meanwhile.
+    const parquet = startParquetWorker();
+    try {
+      for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, collectGarbage: true, parquet })));
+    } finally {
+      await parquet.close();
+    }
     if (results.length === 0) {
       out(`  no raw snapshots under ${path.join(store.location, RAW_PREFIX)}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);
       return 1;

@@ -9,6 +9,7 @@ import { InvalidSnapshotError, parseRawSnapshot, type RawSnapshot } from "../sna
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import type { TableName, TableRows } from "../tables/schema";
 import { assertTablesFit, RowDoesNotFitError, type CheckedColumns } from "../formats/rowCheck";
+import type { ParquetEncoder } from "../formats/parquetEncoder";
 import { rowCounts, snapshotToTables } from "./toTables";
 import { writeCheckedTables } from "./writeTables";
 import { collectGarbage } from "../util/collectGarbage";
@@ -55,6 +56,8 @@ export interface TransformOptions {
    * more than it saves (~200 ms a transform in the benchmark's process).
    */
   collectGarbage?: boolean;
+  /** Who encodes the Parquet files: inline by default; the CLI passes a worker thread's (parquetWorkerEncoder.ts). */
+  parquet?: ParquetEncoder;
 }
 
 export async function transformRawObject(store: ObjectStore, rawKey: string, now: Date = new Date(), options: TransformOptions = {}): Promise<TransformOutcome> {
@@ -68,7 +71,7 @@ export async function transformRawObject(store: ObjectStore, rawKey: string, now
   // while the files are encoded, so V8 may reclaim the rest when the encoders need memory.
   const { ref, tables, columns } = read;
   if (options.collectGarbage) collectGarbage();
-  const keys = await writeCheckedTables(store, columns, tables, ref.snapshotDate, ref.playlistId);
+  const keys = await writeCheckedTables(store, columns, tables, ref.snapshotDate, ref.playlistId, options.parquet);
   return { status: "transformed", rawKey, snapshotDate: ref.snapshotDate, playlistId: ref.playlistId, keys, rows: rowCounts(tables) };
 }
 
@@ -113,7 +116,7 @@ export async function transformAll(
       opts.onSkip?.(key, `not in a partition folder (${RAW_SNAPSHOT_PREFIX}YYYY-MM-DD/ with a real date)`);
       continue;
     }
-    outcomes.push(await transformRawObject(store, key, new Date(), { collectGarbage: opts.collectGarbage }));
+    outcomes.push(await transformRawObject(store, key, new Date(), { collectGarbage: opts.collectGarbage, parquet: opts.parquet }));
   }
   return outcomes;
 }

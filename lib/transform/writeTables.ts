@@ -2,34 +2,40 @@
  * Writes one snapshot's tables in both formats. Keys come only from tableFileKey, so a rerun
  * for the same snapshot date and playlist replaces exactly the same 12 files.
  */
-import { FILE_FORMATS, tableFileKey, type FileFormat } from "../lake/layout";
+import { tableFileKey } from "../lake/layout";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
-import { TABLE_NAMES, type ColumnDef, type Row, type TableRows } from "../tables/schema";
+import { TABLE_NAMES, type TableRows } from "../tables/schema";
 import { encodeCheckedCsv } from "../formats/csv";
-import { encodeCheckedParquet } from "../formats/parquet";
+import { inlineParquetEncoder, type ParquetEncoder } from "../formats/parquetEncoder";
 import { assertTablesFit, type CheckedColumns } from "../formats/rowCheck";
-
-const ENCODERS: Record<FileFormat, (columns: readonly ColumnDef[], rows: readonly Row[]) => Uint8Array> = {
-  csv: encodeCheckedCsv,
-  parquet: encodeCheckedParquet,
-};
 
 /**
  * Writes tables whose rows passed assertTablesFit (the columns it returned). Returns the keys
  * written: every format × every table, parquet first then csv, tables in schema order.
+ * `parquet` encodes the Parquet files (inline by default; the CLI's runs in a worker thread).
  */
-export async function writeCheckedTables(store: ObjectStore, columns: CheckedColumns, tables: TableRows, snapshotDate: string, playlistId: string): Promise<string[]> {
+export async function writeCheckedTables(
+  store: ObjectStore,
+  columns: CheckedColumns,
+  tables: TableRows,
+  snapshotDate: string,
+  playlistId: string,
+  parquet: ParquetEncoder = inlineParquetEncoder,
+): Promise<string[]> {
   // Encode everything before writing anything: an encoding error then leaves no partial set of files.
-  const files = [...FILE_FORMATS]
-    .sort((a, b) => (a === "parquet" ? -1 : b === "parquet" ? 1 : 0))
-    .flatMap((format) =>
-      TABLE_NAMES.map((table) => ({ key: tableFileKey(format, table, snapshotDate, playlistId), body: ENCODERS[format](columns[table], tables[table]) })),
-    );
+  // The Parquet encodings are started first: a worker encoder writes them while this thread encodes the CSV.
+  const parquetBodies = Promise.all(TABLE_NAMES.map((table) => parquet.encode(table, columns[table], tables[table])));
+  parquetBodies.catch(() => {}); // awaited below; a CSV error thrown first must not leave it unhandled
+  const csvBodies = TABLE_NAMES.map((table) => encodeCheckedCsv(columns[table], tables[table]));
+  const bodies = { parquet: await parquetBodies, csv: csvBodies };
+  const files = (["parquet", "csv"] as const).flatMap((format) =>
+    TABLE_NAMES.map((table, i) => ({ key: tableFileKey(format, table, snapshotDate, playlistId), body: bodies[format][i] })),
+  );
   for (const { key, body } of files) await store.put(key, body, contentTypeFor(key));
   return files.map((f) => f.key);
 }
 
 /** Checks each table once for both encoders, then writes them (see writeCheckedTables). */
-export async function writeTables(store: ObjectStore, tables: TableRows, snapshotDate: string, playlistId: string): Promise<string[]> {
-  return writeCheckedTables(store, assertTablesFit(tables), tables, snapshotDate, playlistId);
+export async function writeTables(store: ObjectStore, tables: TableRows, snapshotDate: string, playlistId: string, parquet?: ParquetEncoder): Promise<string[]> {
+  return writeCheckedTables(store, assertTablesFit(tables), tables, snapshotDate, playlistId, parquet);
 }

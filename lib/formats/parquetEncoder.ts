@@ -1,0 +1,32 @@
+/**
+ * Who turns a table's checked rows into Parquet bytes: this thread (inlineParquetEncoder, the
+ * default: the Lambda handler, benchmarks, tests) or a worker thread (parquetWorkerEncoder.ts,
+ * the CLI). Both give the same bytes (parquet.ts).
+ */
+import type { ColumnDef, Row, TableName } from "../tables/schema";
+
+export interface ParquetEncoder {
+  /**
+   * The Parquet bytes of rows already checked against `columns` (assertRowsFit); `table` names
+   * the table in errors. The work starts at the call, so a caller can do other work meanwhile.
+   */
+  encode(table: TableName, columns: readonly ColumnDef[], rows: readonly Row[]): Promise<Uint8Array>;
+}
+
+/** One request to a Parquet worker thread and its answer (parquetWorker.ts). */
+export interface ParquetRequest {
+  id: number;
+  /** The table's Arrow IPC stream (checkedArrowIpc). */
+  ipc: Uint8Array;
+}
+export type ParquetReply = { id: number; bytes: Uint8Array } | { id: number; error: string };
+
+export const inlineParquetEncoder: ParquetEncoder = {
+  async encode(_table, columns, rows) {
+    // Required on first use, not imported: loading parquet.ts compiles parquet-wasm's 4.9 MB
+    // wasm (about 50 ms), which a process whose Parquet is written in a worker must not pay.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { encodeCheckedParquet } = require("./parquet") as typeof import("./parquet");
+    return encodeCheckedParquet(columns, rows);
+  },
+};
