@@ -7,13 +7,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { SpotifyClient } from "../lib/spotify/client";
 import { extractPlaylist } from "../lib/extract/extractPlaylist";
+import { stringifyInLines } from "../lib/snapshot/jsonInLines";
 import { startSpotifyStandIn } from "../lib/standin/spotifyStandIn";
 import { BENCH_PLAYLIST_ID, generatePlaylist } from "./generatePlaylist";
 
 export const BENCH_OUT_DIR = path.join(__dirname, "out");
 export const BENCH_SNAPSHOT_DATE = "2026-11-25";
 /** Bump when the generator, the extractor's output or the raw format changes. */
-const RAW_VERSION = 1;
+const RAW_VERSION = 2;
 
 export async function benchRawSnapshot(items: number): Promise<{ file: string; text: string; playlistId: string; snapshotDate: string }> {
   const file = path.join(BENCH_OUT_DIR, `raw-${items}-v${RAW_VERSION}.json`);
@@ -24,7 +25,7 @@ export async function benchRawSnapshot(items: number): Promise<{ file: string; t
       const client = new SpotifyClient({ ...credentials, apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl, concurrency: 8, timeoutMs: 15_000, maxWaitS: 60 });
       const snapshot = await extractPlaylist(client, BENCH_PLAYLIST_ID, BENCH_SNAPSHOT_DATE);
       mkdirSync(BENCH_OUT_DIR, { recursive: true });
-      writeFileSync(file, JSON.stringify(snapshot)); // as lib/extract/land.ts writes it
+      writeFileSync(file, stringifyInLines(snapshot)); // as lib/extract/land.ts writes it
     } finally {
       await standIn.close();
     }

@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { parseJsonInParts } from "../lib/snapshot/parseJsonInParts";
+import { elementsByLine, parseJsonInParts } from "../lib/snapshot/parseJsonInParts";
+import { stringifyInLines } from "../lib/snapshot/jsonInLines";
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 const jsonParse = (text: string): { ok: true; value: unknown } | { ok: false } => {
@@ -66,3 +67,43 @@ describe("parseJsonInParts", () => {
     expect(parseJsonInParts(bytes("\ufeff{}"))).to.equal(undefined);
   });
 });
+
+describe("raw snapshots with one array element per line (stringifyInLines)", () => {
+  const LINES = stringifyInLines(JSON.parse(TRICKY) as object);
+
+  it("writes JSON.stringify's value, each element of a top-level array on a line of its own", () => {
+    const doc = { a: undefined, f: () => 1, d: new Date(Date.UTC(2026, 10, 26)), list: [1, undefined, "x\ny", { z: [1, 2] }], empty: [], n: null, s: "é\u2028" };
+    const text = stringifyInLines(doc);
+    expect(JSON.parse(text)).to.deep.equal(JSON.parse(JSON.stringify(doc)));
+    expect(text.split("\n")).to.deep.equal(['{"d":"2026-11-26T00:00:00.000Z","list":[', "1,", "null,", '"x\\ny",', '{"z":[1,2]}', '],"empty":[],"n":null,"s":"é\u2028"}']);
+    expect(JSON.parse(LINES)).to.deep.equal(JSON.parse(TRICKY));
+  });
+
+  it("reads both layouts to JSON.parse's value: one element per line, and the compact text of earlier snapshots", () => {
+    for (const text of [LINES, TRICKY, stringifyInLines(recordedLikeSnapshot()), JSON.stringify(recordedLikeSnapshot())]) {
+      expectAgrees(text);
+      expect(parseJsonInParts(bytes(text))).to.deep.equal(JSON.parse(text));
+    }
+    expect(parseJsonInParts(bytes(LINES))).to.deep.equal(parseJsonInParts(bytes(TRICKY)));
+  });
+
+  it("cuts a line-per-element array at its line breaks, and declines any other layout so it is walked byte by byte", () => {
+    const parse = (text: string) => (start: number, end: number) => JSON.parse(text.slice(start, end)) as unknown;
+    const cut = (text: string) => elementsByLine(bytes(text), parse(text), 0);
+    expect(cut('[\n{"a":[1,2]},\n"x",\n3\n],"next":1')).to.deep.equal({ elements: [{ a: [1, 2] }, "x", 3], end: 23 });
+    for (const other of ["[\n1,\n]", "[\n]", '[\n{"a":\n1}\n]', "[\n1,2\n]", "[\n1\n2\n]", "[\n1, \n2\n]", "[\n1\n", "[\n1,\n2"]) expect(cut(other), JSON.stringify(other)).to.equal(undefined);
+  });
+
+  it("declines every truncation and many single-byte corruptions of the line layout, as JSON.parse refuses them", () => {
+    for (let end = 0; end < LINES.length; end++) expectAgrees(LINES.slice(0, end));
+    const replacements = ['"', "\\", ",", ":", "[", "]", "{", "}", " ", "x", "1", "-", "\n"];
+    for (let at = 0; at < LINES.length; at++) for (const r of replacements) expectAgrees(LINES.slice(0, at) + r + LINES.slice(at + 1));
+  });
+});
+
+/** A document shaped like a raw snapshot (recorded responses as its array elements). */
+function recordedLikeSnapshot(): object {
+  const dir = path.join(__dirname, "..", "fixtures", "spotify");
+  const responses = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as unknown);
+  return { format: "x", playlist: { id: "p" }, entries: responses, artists: responses.slice(0, 2), albums: [], extraction: { calls: { token: 1 } } };
+}

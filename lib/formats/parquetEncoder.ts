@@ -1,7 +1,7 @@
 /**
- * Who turns a table's checked rows into Parquet bytes: this thread (inlineParquetEncoder, the
- * default: the Lambda handler, benchmarks, tests) or a worker thread (parquetWorkerEncoder.ts,
- * the CLI). Both give the same bytes (parquet.ts).
+ * Who turns a table's checked rows into Parquet bytes: this thread (inlineParquetEncoder in
+ * parquet.ts: the Lambda handler, benchmarks, tests) or a worker thread (parquetWorkerEncoder.ts,
+ * the CLI). Both give the same bytes: the same function writes them (parquetFromIpc.ts).
  */
 import type { ColumnDef, Row, TableName } from "../tables/schema";
 
@@ -20,13 +20,3 @@ export interface ParquetRequest {
   ipc: Uint8Array;
 }
 export type ParquetReply = { id: number; bytes: Uint8Array } | { id: number; error: string };
-
-export const inlineParquetEncoder: ParquetEncoder = {
-  async encode(_table, columns, rows) {
-    // Required on first use, not imported: loading parquet.ts compiles parquet-wasm's 4.9 MB
-    // wasm (about 50 ms), which a process whose Parquet is written in a worker must not pay.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { encodeCheckedParquet } = require("./parquet") as typeof import("./parquet");
-    return encodeCheckedParquet(columns, rows);
-  },
-};

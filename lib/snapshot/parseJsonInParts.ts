@@ -6,6 +6,10 @@
  * are walked once to find each top-level member and each element of a top-level array, and
  * only those small slices are decoded and parsed, so each slice's string dies young.
  *
+ * A top-level array written one element per line (jsonInLines.ts, how the extractor writes raw
+ * snapshots) is cut at its line breaks, found by native search, without walking the elements'
+ * bytes; one that is not (a snapshot written before, or by another tool) is walked as above.
+ *
  * Gives the same value as JSON.parse(text) for any valid document (the value of each slice is
  * JSON.parse's own; the walk only finds where slices begin and end). For anything else (not an
  * object, malformed, a UTF-8 byte order mark) it returns undefined: the caller then parses the
@@ -20,6 +24,7 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const NEWLINE = 0x0a;
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
@@ -60,6 +65,30 @@ function valueEnd(bytes: Uint8Array, i: number): number {
   return -1;
 }
 
+/**
+ * The elements of a top-level array laid out one per line, "[\n" at `start`, each line an element
+ * followed by "," but the last, then a line starting with "]"; and the index just past that "]".
+ * Undefined when the array is not laid out so: then it is walked byte by byte. A line that parses
+ * once its one trailing comma is cut is one whole element (JSON.parse accepts nothing less, and
+ * no JSON value holds a raw line break), so what this accepts is a valid array with these elements.
+ */
+export function elementsByLine(bytes: Uint8Array, parse: (start: number, end: number) => unknown, start: number): { elements: unknown[]; end: number } | undefined {
+  const elements: unknown[] = [];
+  let line = start + 2;
+  try {
+    for (;;) {
+      const lineEnd = bytes.indexOf(NEWLINE, line);
+      if (lineEnd < 0) return undefined;
+      const more = bytes[lineEnd - 1] === COMMA;
+      elements.push(parse(line, more ? lineEnd - 1 : lineEnd));
+      line = lineEnd + 1;
+      if (!more) return bytes[line] === CLOSE_BRACKET ? { elements, end: line + 1 } : undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 function skipSpace(bytes: Uint8Array, i: number): number {
   while (i < bytes.length && isSpace(bytes[i])) i++;
   return i;
@@ -87,7 +116,11 @@ export function parseJsonInParts(bytes: Uint8Array): unknown {
       if (bytes[i] !== COLON) return undefined;
       i = skipSpace(bytes, i + 1);
       let value: unknown;
-      if (bytes[i] === OPEN_BRACKET) {
+      const byLine = bytes[i] === OPEN_BRACKET && bytes[i + 1] === NEWLINE ? elementsByLine(bytes, parse, i) : undefined;
+      if (byLine) {
+        value = byLine.elements;
+        i = byLine.end;
+      } else if (bytes[i] === OPEN_BRACKET) {
         const elements: unknown[] = [];
         i = skipSpace(bytes, i + 1);
         if (bytes[i] !== CLOSE_BRACKET) {

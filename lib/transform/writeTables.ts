@@ -6,8 +6,17 @@ import { tableFileKey } from "../lake/layout";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import { TABLE_NAMES, type TableRows } from "../tables/schema";
 import { encodeCheckedCsv } from "../formats/csv";
-import { inlineParquetEncoder, type ParquetEncoder } from "../formats/parquetEncoder";
+import type { ParquetEncoder } from "../formats/parquetEncoder";
 import { assertTablesFit, type CheckedColumns } from "../formats/rowCheck";
+
+/**
+ * The default: parquet.ts's inline encoder, loaded on first use. Loading it compiles
+ * parquet-wasm's 4.9 MB wasm (about 50 ms), which the CLI, whose Parquet is written in a worker
+ * thread, must not pay on its main thread.
+ */
+const inlineOnFirstUse: ParquetEncoder = {
+  encode: (table, columns, rows) => (require("../formats/parquet") as typeof import("../formats/parquet")).inlineParquetEncoder.encode(table, columns, rows),
+};
 
 /**
  * Writes tables whose rows passed assertTablesFit (the columns it returned). Returns the keys
@@ -20,7 +29,7 @@ export async function writeCheckedTables(
   tables: TableRows,
   snapshotDate: string,
   playlistId: string,
-  parquet: ParquetEncoder = inlineParquetEncoder,
+  parquet: ParquetEncoder = inlineOnFirstUse,
 ): Promise<string[]> {
   // Encode everything before writing anything: an encoding error then leaves no partial set of files.
   // The Parquet encodings are started first: a worker encoder writes them while this thread encodes the CSV.
