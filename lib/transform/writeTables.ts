@@ -32,11 +32,20 @@ export async function writeCheckedTables(
   parquet: ParquetEncoder = inlineOnFirstUse,
 ): Promise<string[]> {
   // Encode everything before writing anything: an encoding error then leaves no partial set of files.
-  // The Parquet encodings are started first: a worker encoder writes them while this thread encodes the CSV.
-  const parquetBodies = Promise.all(TABLE_NAMES.map((table) => parquet.encode(table, columns[table], tables[table])));
-  parquetBodies.catch(() => {}); // awaited below; a CSV error thrown first must not leave it unhandled
-  const csvBodies = TABLE_NAMES.map((table) => encodeCheckedCsv(columns[table], tables[table]));
-  const bodies = { parquet: await parquetBodies, csv: csvBodies };
+  // Table by table, Parquet started first: a worker encoder writes a table's Parquet while this
+  // thread encodes its CSV, and only a table or two is in flight at a time (peak memory).
+  const parquetBodies: Promise<Uint8Array>[] = [];
+  const csvBodies: Uint8Array[] = [];
+  try {
+    for (const table of TABLE_NAMES) {
+      parquetBodies.push(parquet.encode(table, columns[table], tables[table]));
+      csvBodies.push(encodeCheckedCsv(columns[table], tables[table]));
+    }
+  } finally {
+    // Awaited below; when a CSV encoding throws first, the Parquet ones must not go unhandled.
+    for (const p of parquetBodies) p.catch(() => {});
+  }
+  const bodies = { parquet: await Promise.all(parquetBodies), csv: csvBodies };
   const files = (["parquet", "csv"] as const).flatMap((format) =>
     TABLE_NAMES.map((table, i) => ({ key: tableFileKey(format, table, snapshotDate, playlistId), body: bodies[format][i] })),
   );
