@@ -115,7 +115,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "every raw snapshot in the lake"}`);
     const results: TransformOutcome[] = [];
     const onSkip = (key: string, why: string) => out(`  Warning: skipped ${key}: ${why}; move it out of the lake.`);
-    // Started before the raw file is read: the thread loads parquet-wasm on the other core meanwhile.
+    // Its thread starts once a raw snapshot is parsed, and loads parquet-wasm on the other core while the rows are built.
     const parquet = startParquetWorker();
     try {
       for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, collectGarbage: true, parquet })));

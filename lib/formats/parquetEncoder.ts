@@ -11,6 +11,8 @@ export interface ParquetEncoder {
    * the table in errors. The work starts at the call, so a caller can do other work meanwhile.
    */
   encode(table: TableName, columns: readonly ColumnDef[], rows: readonly Row[]): Promise<Uint8Array>;
+  /** Told that tables are coming soon (the raw snapshot is parsed): a worker encoder starts its thread then. */
+  expectTables?(): void;
 }
 
 /** One request to a Parquet worker thread and its answer (parquetWorker.ts). */

@@ -45,12 +45,15 @@ export class ParquetWorkerError extends Error {
   }
 }
 
-/** Starts the thread now, so it is ready by the time the first table is encoded. */
+/**
+ * An encoder whose thread starts when the first tables are expected (expectTables) or encoded:
+ * after the raw snapshot is parsed, so the thread and its wasm (about 30 MiB) are not alive beside
+ * the raw bytes and the parsed document, the largest moment of a run. The thread is ready in
+ * about the time the rows take to build.
+ */
 export function startParquetWorker(): ParquetWorkerEncoder {
-  const worker = startWorker();
-  // Referenced only while a table is being encoded: an idle worker must not keep the process alive.
-  worker.unref();
   const pending = new Map<number, { table: TableName; resolve: (bytes: Uint8Array) => void; reject: (err: Error) => void }>();
+  let worker: Worker | undefined;
   let stopped: string | undefined;
   let nextId = 0;
 
@@ -58,27 +61,35 @@ export function startParquetWorker(): ParquetWorkerEncoder {
     stopped ??= why; // the first reason: after close(), the exit that follows is not news
     for (const { table, reject } of pending.values()) reject(new ParquetWorkerError(table, stopped));
     pending.clear();
-    worker.unref();
+    worker?.unref();
   };
-  worker.on("message", (reply: ParquetReply) => {
-    const request = pending.get(reply.id);
-    if (!request) return;
-    pending.delete(reply.id);
-    if (pending.size === 0) worker.unref();
-    if ("error" in reply) request.reject(new ParquetWorkerError(request.table, reply.error));
-    else request.resolve(reply.bytes);
-  });
-  worker.on("error", (err) => failAll(`${err.message} (if a file of .build/cli/ is missing, delete that folder and run again to rebuild it)`));
-  worker.on("exit", (code) => failAll(`the thread stopped (exit code ${code})`));
+  const thread = (): Worker => {
+    if (worker) return worker;
+    const started = startWorker();
+    // Referenced only while a table is being encoded: an idle worker must not keep the process alive.
+    started.unref();
+    started.on("message", (reply: ParquetReply) => {
+      const request = pending.get(reply.id);
+      if (!request) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) started.unref();
+      if ("error" in reply) request.reject(new ParquetWorkerError(request.table, reply.error));
+      else request.resolve(reply.bytes);
+    });
+    started.on("error", (err) => failAll(`${err.message} (if a file of .build/cli/ is missing, delete that folder and run again to rebuild it)`));
+    started.on("exit", (code) => failAll(`the thread stopped (exit code ${code})`));
+    return (worker = started);
+  };
 
   const encodeArrowIpc = (table: TableName, ipc: Uint8Array): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
       if (stopped !== undefined) return reject(new ParquetWorkerError(table, stopped));
       const id = nextId++;
-      if (pending.size === 0) worker.ref();
+      const w = thread();
+      if (pending.size === 0) w.ref();
       pending.set(id, { table, resolve, reject });
       const request: ParquetRequest = { id, ipc };
-      worker.postMessage(request, transferList(ipc));
+      w.postMessage(request, transferList(ipc));
     });
 
   return {
@@ -87,9 +98,12 @@ export function startParquetWorker(): ParquetWorkerEncoder {
       if (stopped !== undefined) throw new ParquetWorkerError(table, stopped);
       return encodeArrowIpc(table, checkedArrowIpc(columns, rows));
     },
+    expectTables(): void {
+      if (stopped === undefined) thread();
+    },
     async close(): Promise<void> {
       failAll("the worker was closed");
-      await worker.terminate();
+      await worker?.terminate();
     },
   };
 }

@@ -65,7 +65,7 @@ export async function transformRawObject(store: ObjectStore, rawKey: string, now
     // Never re-reject a rejected copy: that would nest raw_data/rejected/rejected/... forever.
     throw new Error(`"${rawKey}" is a rejected copy, not a raw snapshot; fix or re-extract the original under ${RAW_SNAPSHOT_PREFIX}.`);
   }
-  const read = await readTables(store, rawKey, now);
+  const read = await readTables(store, rawKey, now, options);
   if ("status" in read) return read;
   // The raw bytes and the parsed document are out of reach from here: only the rows are kept
   // while the files are encoded, so V8 may reclaim the rest when the encoders need memory.
@@ -80,6 +80,7 @@ async function readTables(
   store: ObjectStore,
   rawKey: string,
   now: Date,
+  options: TransformOptions,
 ): Promise<{ ref: { snapshotDate: string; playlistId: string }; tables: TableRows; columns: CheckedColumns } | TransformOutcome> {
   const body = await store.get(rawKey);
   const ref = parseRawSnapshotKey(rawKey);
@@ -88,6 +89,7 @@ async function readTables(
   }
   try {
     const snapshot = parseRawSnapshot(body);
+    options.parquet?.expectTables?.();
     const mismatch = whatDoesNotMatch(snapshot, ref);
     if (mismatch) return reject(store, rawKey, body, `key and content disagree: ${mismatch}`, now);
     const tables = snapshotToTables(snapshot);
