@@ -10,12 +10,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { encodeCheckedParquet } from "../lib/formats/parquet";
-import { checkedArrowIpc } from "../lib/formats/parquetIpc";
+import { checkedColumnBuffers } from "../lib/formats/arrowColumns";
 import { startParquetWorker, type ParquetWorkerEncoder } from "../lib/formats/parquetWorkerEncoder";
 import { assertTablesFit } from "../lib/formats/rowCheck";
 import { rawSnapshotKey } from "../lib/lake/layout";
 import { LocalStore } from "../lib/storage/localStore";
-import { TABLE_NAMES } from "../lib/tables/schema";
+import { TABLE_NAMES, type ColumnDef } from "../lib/tables/schema";
 import { transformAll } from "../lib/transform/transformObject";
 import { snapshotToTables } from "../lib/transform/toTables";
 import { recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
@@ -74,12 +74,13 @@ describe("Parquet in a worker thread (the CLI's encoder)", function () {
     }
   });
 
-  it("rejects with an error that names the table when parquet-wasm fails, and goes on serving", async () => {
-    const bad = encoder.encodeArrowIpc("song_artists", new Uint8Array([1, 2, 3]));
-    expect((await rejectionOf(bad)).message).to.match(/Parquet encoding of table song_artists failed in the worker thread: .*Ipc error/);
+  it("rejects with an error that names the table when the thread cannot encode it, and goes on serving", async () => {
+    const nonsense = [{ name: "x", type: "nonsense", nullable: false }] as unknown as ColumnDef[];
+    const bad = encoder.encodeColumns("song_artists", nonsense, 1, [{ length: 1, nullCount: 0, nullBitmap: undefined, data: new Int32Array(1) }]);
+    expect((await rejectionOf(bad)).message).to.match(/Parquet encoding of table song_artists failed in the worker thread: no Arrow type for column type "nonsense"/);
     const tables = snapshotToTables(recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE }));
     const columns = assertTablesFit(tables);
-    const bytes = await encoder.encodeArrowIpc("artists", checkedArrowIpc(columns.artists, tables.artists));
+    const bytes = await encoder.encodeColumns("artists", columns.artists, tables.artists.length, checkedColumnBuffers(columns.artists, tables.artists));
     expect(Buffer.from(bytes).equals(Buffer.from(encodeCheckedParquet(columns.artists, tables.artists)))).to.equal(true);
   });
 
@@ -92,7 +93,7 @@ describe("Parquet in a worker thread (the CLI's encoder)", function () {
     expect((await rejectionOf(encoder.encode("albums", columns.albums, tables.albums))).message).to.match(/table albums .*the worker was closed/);
   });
 
-  it("lets the process exit without close(), and keeps parquet-wasm out of the main thread", () => {
+  it("lets the process exit without close(), and keeps parquet-wasm and apache-arrow out of the main thread", () => {
     const lake = mkdtempSync(path.join(tmpdir(), "parquet-worker-exit-"));
     try {
       const script = `
@@ -106,7 +107,7 @@ describe("Parquet in a worker thread (the CLI's encoder)", function () {
           const store = new LocalStore(${JSON.stringify(lake)});
           await store.put(rawSnapshotKey("${DATE}", "${THE_CORE_ID}"), JSON.stringify(recordedSnapshot("${THE_CORE_ID}", { snapshotDate: "${DATE}" })));
           const outcomes = await transformAll(store, { parquet });
-          const wasm = Object.keys(require.cache).filter((k) => k.includes("parquet-wasm"));
+          const wasm = Object.keys(require.cache).filter((k) => k.includes("parquet-wasm") || k.includes("apache-arrow"));
           console.log(JSON.stringify({ statuses: outcomes.map((o) => o.status), files: (await store.list("transformed_data/parquet/")).length, wasm }));
         })();`;
       // Not closed on purpose: an idle worker must not hold the process (spawnSync would time out).

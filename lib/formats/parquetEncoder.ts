@@ -4,6 +4,7 @@
  * the CLI). Both give the same bytes: the same function writes them (parquetFromIpc.ts).
  */
 import type { ColumnDef, Row, TableName } from "../tables/schema";
+import type { ColumnBuffers } from "./arrowColumns";
 
 export interface ParquetEncoder {
   /**
@@ -18,7 +19,9 @@ export interface ParquetEncoder {
 /** One request to a Parquet worker thread and its answer (parquetWorker.ts). */
 export interface ParquetRequest {
   id: number;
-  /** The table's Arrow IPC stream (checkedArrowIpc). */
-  ipc: Uint8Array;
+  columns: readonly ColumnDef[];
+  length: number;
+  /** The table's column buffers (checkedColumnBuffers), transferred to the thread. */
+  buffers: ColumnBuffers[];
 }
 export type ParquetReply = { id: number; bytes: Uint8Array } | { id: number; error: string };

@@ -1,9 +1,9 @@
 /**
- * Parquet written in a worker thread, for the CLI: the thread starts (and compiles parquet-wasm's
- * wasm) on the machine's other core while this one reads and parses the raw snapshot; later this
- * thread builds each table's Arrow IPC stream, hands it over (transferred, not copied) and
- * encodes the CSV files while the worker writes the Parquet ones. The bytes are those of
- * parquet.ts: the same function writes them (parquetFromIpc.ts).
+ * Parquet written in a worker thread, for the CLI: the thread starts (and loads apache-arrow and
+ * parquet-wasm) on the machine's other core while this one builds the rows; then this thread
+ * builds each table's column buffers (arrowColumns.ts), hands them over (transferred, not
+ * copied) and encodes the CSV files while the worker makes the Arrow IPC stream and writes the
+ * Parquet. The bytes are those of parquet.ts: the same functions make them.
  *
  * CLI only: the Lambda handlers are serialized closures (aws.lambda.CallbackFunction) with no
  * file of their own to start a thread from, and a Lambda's one vCPU at the default memory size
@@ -18,12 +18,16 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ColumnDef, Row, TableName } from "../tables/schema";
 import type { ParquetEncoder, ParquetReply, ParquetRequest } from "./parquetEncoder";
-import { checkedArrowIpc } from "./parquetIpc";
-import { transferList } from "./transferList";
+import { arrayBuffersOf, checkedColumnBuffers, type ColumnBuffers } from "./arrowColumns";
+
+/** The buffers that can move to the thread: each whole ArrayBuffer once (one shared by two views is listed once). */
+function transferable(buffers: readonly ColumnBuffers[]): ArrayBuffer[] {
+  return [...new Set(arrayBuffersOf(buffers))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
 
 export interface ParquetWorkerEncoder extends ParquetEncoder {
-  /** The Parquet bytes of a table given as its Arrow IPC stream (checkedArrowIpc), which is transferred to the thread. */
-  encodeArrowIpc(table: TableName, ipc: Uint8Array): Promise<Uint8Array>;
+  /** The Parquet bytes of a table of `length` rows given as its column buffers (checkedColumnBuffers), which are transferred to the thread. */
+  encodeColumns(table: TableName, columns: readonly ColumnDef[], length: number, buffers: ColumnBuffers[]): Promise<Uint8Array>;
   /** Stops the thread; whatever it was still encoding is rejected. */
   close(): Promise<void>;
 }
@@ -81,22 +85,22 @@ export function startParquetWorker(): ParquetWorkerEncoder {
     return (worker = started);
   };
 
-  const encodeArrowIpc = (table: TableName, ipc: Uint8Array): Promise<Uint8Array> =>
+  const encodeColumns = (table: TableName, columns: readonly ColumnDef[], length: number, buffers: ColumnBuffers[]): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
       if (stopped !== undefined) return reject(new ParquetWorkerError(table, stopped));
       const id = nextId++;
       const w = thread();
       if (pending.size === 0) w.ref();
       pending.set(id, { table, resolve, reject });
-      const request: ParquetRequest = { id, ipc };
-      w.postMessage(request, transferList(ipc));
+      const request: ParquetRequest = { id, columns, length, buffers };
+      w.postMessage(request, transferable(buffers));
     });
 
   return {
-    encodeArrowIpc,
+    encodeColumns,
     async encode(table: TableName, columns: readonly ColumnDef[], rows: readonly Row[]): Promise<Uint8Array> {
       if (stopped !== undefined) throw new ParquetWorkerError(table, stopped);
-      return encodeArrowIpc(table, checkedArrowIpc(columns, rows));
+      return encodeColumns(table, columns, rows.length, checkedColumnBuffers(columns, rows));
     },
     expectTables(): void {
       if (stopped === undefined) thread();
