@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { elementsByLine, parseJsonInParts } from "../lib/snapshot/parseJsonInParts";
 import { stringifyInLines } from "../lib/snapshot/jsonInLines";
+import { parseJsonLinesInPieces } from "../lib/snapshot/jsonLinesInPieces";
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 const jsonParse = (text: string): { ok: true; value: unknown } | { ok: false } => {
@@ -107,3 +108,48 @@ function recordedLikeSnapshot(): object {
   const responses = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as unknown);
   return { format: "x", playlist: { id: "p" }, entries: responses, artists: responses.slice(0, 2), albums: [], extraction: { calls: { token: 1 } } };
 }
+
+describe("parseJsonLinesInPieces: the line layout read in pieces", () => {
+  /** The bytes in pieces of `size`, every piece in the same buffer, overwritten by the next (as LocalStore.getPieces does). */
+  async function* piecesOf(text: string, size: number): AsyncIterable<Uint8Array> {
+    const all = Buffer.from(text, "utf8");
+    const shared = Buffer.alloc(size);
+    for (let at = 0; at < all.length; at += size) {
+      const n = all.copy(shared, 0, at, at + size);
+      yield shared.subarray(0, n);
+    }
+  }
+  const LINES = stringifyInLines(JSON.parse(TRICKY) as object);
+  const RECORDED = stringifyInLines(recordedLikeSnapshot());
+
+  it("gives JSON.parse's value whatever the piece size, the last line with or without a line break", async () => {
+    for (const text of [LINES, RECORDED, `${LINES}\n`, stringifyInLines({ a: 1, list: [1, 2], b: [] })]) {
+      for (const size of text.length < 5000 ? [1, 2, 7, 64, text.length + 1] : [7, 64, 1000, text.length + 1]) {
+        expect(await parseJsonLinesInPieces(piecesOf(text, size)), `${size}: ${text.slice(0, 60)}`).to.deep.equal(JSON.parse(text));
+      }
+    }
+  });
+
+  it("declines other layouts, so the caller reads them whole: compact, pretty-printed, \\r\\n", async () => {
+    const pretty = JSON.stringify(JSON.parse(TRICKY), null, 2);
+    for (const text of [TRICKY, JSON.stringify(recordedLikeSnapshot()), pretty]) {
+      const parsed = await parseJsonLinesInPieces(piecesOf(text, 16));
+      // Compact text has no line to cut: it is then parsed as one skeleton, to the same value.
+      if (parsed !== undefined) expect(parsed).to.deep.equal(JSON.parse(text));
+    }
+    expect(await parseJsonLinesInPieces(piecesOf(pretty, 16))).to.equal(undefined);
+    expect(await parseJsonLinesInPieces(piecesOf(LINES.replace(/\n/g, "\r\n"), 16))).to.deep.equal(JSON.parse(LINES));
+  });
+
+  it("never accepts what JSON.parse refuses: every truncation and many corruptions of the line layout", async () => {
+    const agrees = async (text: string) => {
+      const reference = jsonParse(Buffer.from(text, "utf8").toString("utf8"));
+      const ours = await parseJsonLinesInPieces(piecesOf(text, 5));
+      if (!reference.ok) expect(ours, `accepted what JSON.parse refuses: ${JSON.stringify(text.slice(0, 120))}`).to.equal(undefined);
+      else if (ours !== undefined) expect(ours).to.deep.equal(reference.value);
+    };
+    for (let end = 0; end < LINES.length; end++) await agrees(LINES.slice(0, end));
+    for (let at = 0; at < LINES.length; at++) for (const r of ['"', ",", "[", "]", "{", "}", "x", "\n"]) await agrees(LINES.slice(0, at) + r + LINES.slice(at + 1));
+    for (const text of ['{"a":[\n1,\n]}', '{"a":[\n1\n2\n]}', '{"a":[\n1,\n2\n]', '{"a":{"b":[\n1\n]}}', '{"a":[\n1\n],"b":[\n]}']) await agrees(text);
+  });
+});

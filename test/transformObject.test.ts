@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { rawSnapshotKey, rejectedKeys, tableFileKey, FILE_FORMATS } from "../lib/lake/layout";
 import { LocalStore } from "../lib/storage/localStore";
-import type { ObjectStore } from "../lib/storage/objectStore";
+import { ObjectNotFoundError, type ObjectStore } from "../lib/storage/objectStore";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { transformAll, transformRawObject } from "../lib/transform/transformObject";
 import { snapshotToTables } from "../lib/transform/toTables";
@@ -12,6 +12,7 @@ import { writeTables } from "../lib/transform/writeTables";
 import { editTrack, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
 import type { RawSnapshot } from "../lib/snapshot/rawSnapshot";
 import type { Json } from "../lib/standin/recordedData";
+import { stringifyInLines } from "../lib/snapshot/jsonInLines";
 
 const DATE = "2026-11-20";
 
@@ -55,6 +56,40 @@ describe("writeTables and transformRawObject", () => {
     const second = await transformRawObject(store, rawKey);
     expect(second).to.deep.equal(first);
     expect(await snapshotOfStore(store)).to.deep.equal(before);
+  });
+
+  it("reads the extractor's layout (one array element per line) in pieces, to the same files as a compact snapshot, and rejects from it with the bytes as they are", async () => {
+    const snapshot = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE });
+    const compact = new LocalStore(mkdtempSync(path.join(tmpdir(), "transform-compact-")));
+    try {
+      const rawKey = rawSnapshotKey(DATE, THE_CORE_ID);
+      const lines = stringifyInLines(snapshot);
+      expect(lines.split("\n").length).to.be.greaterThan(snapshot.entries.length);
+      await store.put(rawKey, lines);
+      await compact.put(rawKey, JSON.stringify(snapshot));
+      let pieces = 0;
+      const getPieces = store.getPieces.bind(store);
+      store.getPieces = async function* (key: string) {
+        for await (const piece of getPieces(key, 4096)) yield (pieces++, piece);
+      };
+      expect((await transformRawObject(store, rawKey)).status).to.equal("transformed");
+      expect(pieces, "read in pieces").to.be.greaterThan(10);
+      expect((await transformRawObject(compact, rawKey)).status).to.equal("transformed");
+      const written = await snapshotOfStore(store);
+      written.delete(rawKey);
+      const fromCompact = await snapshotOfStore(compact);
+      fromCompact.delete(rawKey);
+      expect(written).to.deep.equal(fromCompact);
+
+      const late = stringifyInLines(withTrack(snapshot, (t) => (t.duration_ms = 3e9)));
+      await store.put(rawKey, late);
+      const outcome = await transformRawObject(store, rawKey);
+      expect(outcome).to.deep.include({ status: "rejected" });
+      if (outcome.status !== "rejected") throw new Error("unreachable");
+      expect(Buffer.from(await store.get(outcome.rejectedKey)).toString("utf8")).to.equal(late);
+    } finally {
+      rmSync(compact.root, { recursive: true, force: true });
+    }
   });
 
   describe("rejects bad raw input: a copy and a reason, the raw object untouched, nothing else written", () => {
@@ -224,5 +259,35 @@ describe("writeTables and transformRawObject", () => {
       tableFileKey("parquet", "songs", "2026-11-19", TO_FIND_ID),
       tableFileKey("parquet", "songs", DATE, TO_FIND_ID),
     ]);
+  });
+});
+
+describe("LocalStore.getPieces", () => {
+  it("gives the object's bytes in order, in pieces of one reused buffer, and names a missing key", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pieces-"));
+    try {
+      const store = new LocalStore(dir);
+      const body = Buffer.from(Array.from({ length: 10_000 }, (_, i) => `line ${i} é\n`).join(""), "utf8");
+      await store.put("raw_data/x.json", body);
+      const copies: Buffer[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const piece of store.getPieces("raw_data/x.json", 1000)) {
+        expect(piece.length).to.be.at.most(1000);
+        buffers.add(piece.buffer);
+        copies.push(Buffer.from(piece));
+      }
+      expect(copies.length).to.equal(Math.ceil(body.length / 1000));
+      expect(Buffer.concat(copies).equals(body)).to.equal(true);
+      expect(buffers.size).to.equal(1);
+      let error: unknown;
+      try {
+        for await (const piece of store.getPieces("raw_data/missing.json")) void piece;
+      } catch (err) {
+        error = err;
+      }
+      expect(error).to.be.instanceOf(ObjectNotFoundError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -96,9 +96,11 @@ function skipSpace(bytes: Uint8Array, i: number): number {
 
 /**
  * The parsed document, its top-level arrays parsed element by element; undefined when it is
- * not a well-formed JSON object (parse the whole text then, for the error).
+ * not a well-formed JSON object (parse the whole text then, for the error). With `lineArrays`,
+ * `bytes` is a skeleton whose top-level "[\n]" arrays take those arrays' elements, in order, and
+ * each must be taken (jsonLinesInPieces.ts).
  */
-export function parseJsonInParts(bytes: Uint8Array): unknown {
+export function parseJsonInParts(bytes: Uint8Array, lineArrays?: unknown[][]): unknown {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parse = (start: number, end: number): unknown => JSON.parse(buffer.toString("utf8", start, end));
   try {
@@ -106,7 +108,7 @@ export function parseJsonInParts(bytes: Uint8Array): unknown {
     if (bytes[i] !== OPEN_BRACE) return undefined;
     const doc: Record<string, unknown> = {};
     i = skipSpace(bytes, i + 1);
-    if (bytes[i] === CLOSE_BRACE) return skipSpace(bytes, i + 1) === bytes.length ? doc : undefined;
+    if (bytes[i] === CLOSE_BRACE) return skipSpace(bytes, i + 1) === bytes.length && !lineArrays?.length ? doc : undefined;
     for (;;) {
       if (bytes[i] !== QUOTE) return undefined;
       const keyEnd = stringEnd(bytes, i);
@@ -116,8 +118,13 @@ export function parseJsonInParts(bytes: Uint8Array): unknown {
       if (bytes[i] !== COLON) return undefined;
       i = skipSpace(bytes, i + 1);
       let value: unknown;
-      const byLine = bytes[i] === OPEN_BRACKET && bytes[i + 1] === NEWLINE ? elementsByLine(bytes, parse, i) : undefined;
-      if (byLine) {
+      let byLine: { elements: unknown[]; end: number } | undefined;
+      if (lineArrays && bytes[i] === OPEN_BRACKET && bytes[i + 1] === NEWLINE) {
+        // A skeleton (jsonLinesInPieces.ts): this array's element lines were cut out and parsed already.
+        if (bytes[i + 2] !== CLOSE_BRACKET || lineArrays.length === 0) return undefined;
+        value = lineArrays.shift();
+        i += 3;
+      } else if ((byLine = bytes[i] === OPEN_BRACKET && bytes[i + 1] === NEWLINE ? elementsByLine(bytes, parse, i) : undefined)) {
         value = byLine.elements;
         i = byLine.end;
       } else if (bytes[i] === OPEN_BRACKET) {
@@ -146,7 +153,7 @@ export function parseJsonInParts(bytes: Uint8Array): unknown {
       Object.defineProperty(doc, key, { value, enumerable: true, writable: true, configurable: true });
       i = skipSpace(bytes, i);
       if (bytes[i] === COMMA) i = skipSpace(bytes, i + 1);
-      else if (bytes[i] === CLOSE_BRACE) return skipSpace(bytes, i + 1) === bytes.length ? doc : undefined;
+      else if (bytes[i] === CLOSE_BRACE) return skipSpace(bytes, i + 1) === bytes.length && !lineArrays?.length ? doc : undefined;
       else return undefined;
     }
   } catch {

@@ -8,6 +8,7 @@ import { RAW_SNAPSHOT_PREFIX } from "../lake/layout";
 import { Album, Artist, Playlist, PlaylistEntry, describeZodError } from "../spotify/schemas";
 import { fastCheck } from "../util/fastCheck";
 import { parseJsonInParts } from "./parseJsonInParts";
+import { parseJsonLinesInPieces } from "./jsonLinesInPieces";
 
 export const RAW_SNAPSHOT_FORMAT = "spotify-pipeline/raw-snapshot@1";
 
@@ -83,6 +84,21 @@ export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
       throw new InvalidSnapshotError(`not JSON (${(err as Error).message}); a raw snapshot is one JSON document written by the extractor.`);
     }
   }
+  return checkRawSnapshot(json);
+}
+
+/**
+ * A raw snapshot read from its bytes in pieces (ObjectStore.getPieces), never whole: for the
+ * extractor's layout, one array element per line (jsonLinesInPieces.ts). Undefined when the text
+ * is not laid out so: read it whole then, with parseRawSnapshot (which also explains bad JSON).
+ */
+export async function parseRawSnapshotInPieces(pieces: AsyncIterable<Uint8Array>): Promise<RawSnapshot | undefined> {
+  const json = await parseJsonLinesInPieces(pieces);
+  return json === undefined ? undefined : checkRawSnapshot(json);
+}
+
+/** The parsed document checked as a raw snapshot; the error names the field that does not fit. */
+function checkRawSnapshot(json: unknown): RawSnapshot {
   if (typeof json !== "object" || json === null || (json as { format?: unknown }).format !== RAW_SNAPSHOT_FORMAT) {
     throw new InvalidSnapshotError(`not a raw snapshot: expected "format": "${RAW_SNAPSHOT_FORMAT}"; only files written by the extractor belong under ${RAW_SNAPSHOT_PREFIX}.../.`);
   }

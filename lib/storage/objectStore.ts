@@ -7,6 +7,12 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
   /** Throws ObjectNotFoundError when the key does not exist. */
   get(key: string): Promise<Uint8Array>;
+  /**
+   * The object's bytes in pieces, in order: for reading a large object without holding all of it
+   * (lib/snapshot/jsonLinesInPieces.ts). A piece may be overwritten by the next one: copy what
+   * you keep. Optional; throws ObjectNotFoundError as get does.
+   */
+  getPieces?(key: string): AsyncIterable<Uint8Array>;
   exists(key: string): Promise<boolean>;
   /** Every key under the prefix, sorted. */
   list(prefix: string): Promise<string[]>;

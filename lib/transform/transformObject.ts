@@ -5,7 +5,7 @@
  * rejected: they say nothing about the input and a retry may succeed.
  */
 import { parsePartitionFolder, parseRawSnapshotKey, partitionFolder, rejectedKeys, RAW_PREFIX, RAW_SNAPSHOT_KEY_FORM, RAW_SNAPSHOT_PREFIX, REJECTED_PREFIX } from "../lake/layout";
-import { InvalidSnapshotError, parseRawSnapshot, type RawSnapshot } from "../snapshot/rawSnapshot";
+import { InvalidSnapshotError, parseRawSnapshot, parseRawSnapshotInPieces, type RawSnapshot } from "../snapshot/rawSnapshot";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import type { TableName, TableRows } from "../tables/schema";
 import { assertTablesFit, RowDoesNotFitError, type CheckedColumns } from "../formats/rowCheck";
@@ -82,22 +82,27 @@ async function readTables(
   now: Date,
   options: TransformOptions,
 ): Promise<{ ref: { snapshotDate: string; playlistId: string }; tables: TableRows; columns: CheckedColumns } | TransformOutcome> {
-  const body = await store.get(rawKey);
   const ref = parseRawSnapshotKey(rawKey);
   if (!ref) {
-    return reject(store, rawKey, body, `"${rawKey}" is not a raw snapshot key: expected ${RAW_SNAPSHOT_KEY_FORM} with a real date.`, now);
+    return reject(store, rawKey, await store.get(rawKey), `"${rawKey}" is not a raw snapshot key: expected ${RAW_SNAPSHOT_KEY_FORM} with a real date.`, now);
   }
+  // Read in pieces when the store can (the whole file is then never in memory beside the
+  // document); whole when it cannot, or when the file is not laid out for it. A rejection needs
+  // the bytes: they are read again then (the raw object stays where it is).
+  let body: Uint8Array | undefined;
+  const rejectWith = async (reason: string) => reject(store, rawKey, body ?? (await store.get(rawKey)), reason, now);
   try {
-    const snapshot = parseRawSnapshot(body);
+    let snapshot = store.getPieces ? await parseRawSnapshotInPieces(store.getPieces(rawKey)) : undefined;
+    if (!snapshot) snapshot = parseRawSnapshot((body = await store.get(rawKey)));
     options.parquet?.expectTables?.();
     const mismatch = whatDoesNotMatch(snapshot, ref);
-    if (mismatch) return reject(store, rawKey, body, `key and content disagree: ${mismatch}`, now);
+    if (mismatch) return rejectWith(`key and content disagree: ${mismatch}`);
     const tables = snapshotToTables(snapshot);
     // The boundary: every value must fit its table's column type (int32, int64, ...) before anything is written.
     return { ref, tables, columns: assertTablesFit(tables) };
   } catch (err) {
-    if (err instanceof InvalidSnapshotError) return reject(store, rawKey, body, err.message, now);
-    if (err instanceof RowDoesNotFitError) return reject(store, rawKey, body, `a value does not fit its table: ${err.message}`, now);
+    if (err instanceof InvalidSnapshotError) return rejectWith(err.message);
+    if (err instanceof RowDoesNotFitError) return rejectWith(`a value does not fit its table: ${err.message}`);
     throw err;
   }
 }

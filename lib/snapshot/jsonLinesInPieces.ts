@@ -1,0 +1,80 @@
+/**
+ * A raw snapshot written one top-level array element per line (jsonInLines.ts) parsed from its
+ * bytes in pieces (ObjectStore.getPieces), so the whole file is never in memory: each element
+ * line is parsed as it comes, and the other lines, the skeleton
+ *
+ *   {"format":"…","entries":[
+ *   ],"artists":[
+ *   ],"extraction":{…}}
+ *
+ * are parsed at the end by parseJsonInParts, whose top-level "[\n]" arrays take the elements.
+ * Same value as JSON.parse of the whole text. Undefined when the text is not laid out so (a
+ * compact snapshot written before, or any other layout or invalid JSON): the caller reads it
+ * whole then (parseRawSnapshot), which also gives JSON.parse's own error for invalid text.
+ *
+ * Checked as it goes: an element line must parse once its one trailing comma is cut, every
+ * element line but an array's last ends with a comma, and the skeleton must be a valid document
+ * with exactly one "[\n]" top-level array per array of lines. JSON has no raw line break inside a
+ * value, so those lines together are that valid document with those elements.
+ */
+import { parseJsonInParts } from "./parseJsonInParts";
+
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>): Promise<unknown> {
+  const skeleton: Buffer[] = [];
+  const arrays: unknown[][] = [];
+  let elements: unknown[] | undefined; // the array whose element lines are being read
+  let commaBefore = false; // the previous element line ended with a comma
+  /** One line (without its "\n"); false when the layout is not the one described above. */
+  const onLine = (buf: Buffer, start: number, end: number): boolean => {
+    if (elements && buf[start] !== CLOSE_BRACKET) {
+      if (elements.length > 0 && !commaBefore) return false;
+      commaBefore = buf[end - 1] === COMMA;
+      try {
+        elements.push(JSON.parse(buf.toString("utf8", start, commaBefore ? end - 1 : end)));
+      } catch {
+        return false;
+      }
+      return true;
+    }
+    if (elements && commaBefore) return false; // "[1,\n]" is not JSON
+    skeleton.push(Buffer.from(buf.subarray(start, end)), Buffer.of(NEWLINE));
+    elements = undefined;
+    if (end > start && buf[end - 1] === OPEN_BRACKET) arrays.push((elements = []));
+    commaBefore = false;
+    return true;
+  };
+
+  // The start of a line the previous pieces ended in (copied: a piece may be overwritten by the next).
+  let carry: Buffer | undefined;
+  for await (const piece of pieces) {
+    const buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    let start = 0;
+    let nl = buf.indexOf(NEWLINE);
+    if (carry) {
+      // Only the carried line is joined with its end, not the whole piece.
+      if (nl < 0) {
+        carry = Buffer.concat([carry, buf]);
+        continue;
+      }
+      const line = Buffer.concat([carry, buf.subarray(0, nl)]);
+      if (!onLine(line, 0, line.length)) return undefined;
+      start = nl + 1;
+      nl = buf.indexOf(NEWLINE, start);
+    }
+    for (; nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
+      if (!onLine(buf, start, nl)) return undefined;
+      start = nl + 1;
+    }
+    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+  }
+  // The last line, with no "\n" after it, closes the document: never inside an array of lines.
+  if (carry && !onLine(carry, 0, carry.length)) return undefined;
+  if (elements) return undefined;
+  skeleton.pop(); // the "\n" onLine put after the last line (or a trailing one, only white space)
+  return parseJsonInParts(Buffer.concat(skeleton), arrays);
+}
