@@ -9,6 +9,12 @@
  * - the CLI's peak RSS at 1k, 10k and 50k entries, and its growth per 1,000 entries (least squares);
  * - the transform Lambda's cold start plus a 10k transform, as a fresh process (bench/handlerColdChild.ts);
  * - the warm ratio to the floor "read + parse + write", from bench/transform.ts.
+ *
+ * Every process runs without NODE_EXTRA_CA_CERTS when it is set (this machine's sandbox points it at
+ * the system bundle): Node then parses every certificate of the bundle before any JavaScript runs,
+ * about 70 ms of each start here, twice per `npm start` (npm's Node and the command's), and a
+ * user's shell does not set it. The CLI is also run with the environment as it is, in the same
+ * paired loop, and both figures are reported, with the start-up cost itself (STARTUP_WITH_CA).
  */
 import { printResult } from "./script";
 import { spawn, spawnSync } from "node:child_process";
@@ -26,6 +32,8 @@ const GNU_TIME = "/usr/bin/time";
 const PANDAS_PORT = path.join(__dirname, "baseline", "transform_pandas.py");
 /** Where a python3 with pandas may be: BENCH_PYTHON if set, Debian's (python3-pandas), then the one on PATH. */
 const PYTHON_CANDIDATES = [process.env.BENCH_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => !!p);
+/** The environment the processes are measured in: this one without NODE_EXTRA_CA_CERTS (see the header). */
+const MEASURED_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"));
 
 export interface ProcessRun {
   wall_s: number;
@@ -40,6 +48,12 @@ export interface TransformProcessResult {
   wall_s: number;
   peak_rss_mb: number;
   seed_wall_s: number | null;
+  /** The CLI's median wall with the environment as it is (NODE_EXTRA_CA_CERTS kept), or null when it is not set. */
+  wall_s_with_extra_ca_certs: number | null;
+  /** How the processes were run (the environment). */
+  environment: string;
+  /** Median start-up of `node -e 0` without and with NODE_EXTRA_CA_CERTS, when it is set. */
+  node_start_s: { without_extra_ca_certs: number; with_extra_ca_certs: number } | null;
   seed_peak_rss_mb: number | null;
   /** Medians of user + system CPU seconds over the same paired runs. */
   cpu_s: number;
@@ -51,7 +65,7 @@ export interface TransformProcessResult {
   handler_cold_s: number;
   warm: { wall_s: number; floor_s: number; ratio: number; floor: string };
   paired_runs: number;
-  runs: { cli: ProcessRun[]; seed: ProcessRun[] };
+  runs: { cli: ProcessRun[]; seed: ProcessRun[]; cli_with_extra_ca_certs: ProcessRun[] };
   targets: Record<string, { target: number; value: number | null; pass: boolean | null }>;
 }
 
@@ -64,14 +78,14 @@ const median = (xs: number[]) => {
 const roundRun = (r: ProcessRun): ProcessRun => ({ wall_s: round(r.wall_s), peak_rss_mb: round(r.peak_rss_mb, 1), cpu_s: round(r.cpu_s, 2) });
 
 /** Runs a command to its end; wall time from spawn to exit, peak RSS from GNU time. Throws on a non-zero exit. */
-function measure(command: string, args: string[], cwd = PROJECT_ROOT): Promise<ProcessRun & { stdout: string }> {
+function measure(command: string, args: string[], env: NodeJS.ProcessEnv = MEASURED_ENV, cwd = PROJECT_ROOT): Promise<ProcessRun & { stdout: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), "bench-time-"));
   const timeFile = path.join(dir, "time.txt");
   return new Promise((resolve, reject) => {
     const start = performance.now();
     // %M: the maximum resident set size (KiB) of the largest process GNU time waited for, descendants
     // included; %U + %S: CPU seconds of the process and its descendants.
-    const child = spawn(GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, command, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, command, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -95,7 +109,7 @@ function measure(command: string, args: string[], cwd = PROJECT_ROOT): Promise<P
 /** The first python3 that imports pandas, or why there is none. */
 export function findPandas(): { python: string; version: string } | { skipped: string } {
   for (const python of PYTHON_CANDIDATES) {
-    const probe = spawnSync(python, ["-c", "import pandas; print(pandas.__version__)"], { encoding: "utf8" });
+    const probe = spawnSync(python, ["-c", "import pandas; print(pandas.__version__)"], { encoding: "utf8", env: MEASURED_ENV });
     if (probe.status === 0) return { python, version: probe.stdout.trim() };
   }
   return { skipped: `no python3 with pandas (tried ${PYTHON_CANDIDATES.join(", ")}); on Debian: apt-get install python3-pandas, or set BENCH_PYTHON` };
@@ -110,8 +124,8 @@ function lakeWith(rawFile: string, playlistId: string, snapshotDate: string): { 
   return { lake, key };
 }
 
-async function runCli(lake: string): Promise<ProcessRun> {
-  const run = await measure("npm", ["start", "--", "--stage", "transform", "--lake", lake]);
+async function runCli(lake: string, env: NodeJS.ProcessEnv = MEASURED_ENV): Promise<ProcessRun> {
+  const run = await measure("npm", ["start", "--", "--stage", "transform", "--lake", lake], env);
   if (!/-> 12 files/.test(run.stdout)) throw new Error(`npm start did not transform the snapshot:\n${run.stdout.slice(-1500)}`);
   return { wall_s: run.wall_s, peak_rss_mb: run.peak_rss_mb, cpu_s: run.cpu_s };
 }
@@ -136,6 +150,17 @@ async function handlerCold(lake: string, key: string): Promise<number> {
   return run.wall_s;
 }
 
+/** Median wall of `node -e 0` without, then with, NODE_EXTRA_CA_CERTS (what it adds to every Node start). */
+async function nodeStartCost(): Promise<{ without_extra_ca_certs: number; with_extra_ca_certs: number }> {
+  const without: number[] = [];
+  const withCa: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    without.push((await measure(process.execPath, ["-e", "0"])).wall_s);
+    withCa.push((await measure(process.execPath, ["-e", "0"], process.env)).wall_s);
+  }
+  return { without_extra_ca_certs: round(median(without)), with_extra_ca_certs: round(median(withCa)) };
+}
+
 /** Slope of the least-squares line through (entries / 1000, MiB). */
 function slopePer1k(points: [number, number][]): number {
   const xs = points.map(([n]) => n / 1000);
@@ -154,11 +179,17 @@ export async function runTransformProcessBench(items = 10_000, pairedRuns = 5): 
   const { lake, key } = lakeWith(raw.file, raw.playlistId, raw.snapshotDate);
   const cli: ProcessRun[] = [];
   const seed: ProcessRun[] = [];
+  const cliWithCa: ProcessRun[] = [];
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS !== undefined;
   try {
     await runCli(lake); // a first run outside the figures: warms the page cache and builds the CLI bundle if stale
     for (let i = 0; i < pairedRuns; i++) {
-      // Alternate which goes first, so neither always runs right after the other's load.
-      const pair = [() => runCli(lake).then((r) => cli.push(r)), ...("python" in pandas ? [() => runSeed(pandas.python, raw.file).then((r) => seed.push(r))] : [])];
+      // Alternate the order, so none always runs right after another's load.
+      const pair = [
+        () => runCli(lake).then((r) => cli.push(r)),
+        ...("python" in pandas ? [() => runSeed(pandas.python, raw.file).then((r) => seed.push(r))] : []),
+        ...(extraCa ? [() => runCli(lake, process.env).then((r) => cliWithCa.push(r))] : []),
+      ];
       for (const run of i % 2 ? pair.reverse() : pair) await run();
     }
 
@@ -176,6 +207,7 @@ export async function runTransformProcessBench(items = 10_000, pairedRuns = 5): 
     }
     const growth = slopePer1k(Object.entries(peakByEntries).map(([n, mb]) => [Number(n), mb]));
 
+    const nodeStart = extraCa ? await nodeStartCost() : null;
     const coldRuns: number[] = [];
     for (let i = 0; i < 3; i++) coldRuns.push(await handlerCold(lake, key));
     const warm = await runTransformBench(items);
@@ -191,6 +223,11 @@ export async function runTransformProcessBench(items = 10_000, pairedRuns = 5): 
       peak_rss_mb: round(peak, 1),
       seed_wall_s: seedWall === null ? null : round(seedWall),
       seed_peak_rss_mb: seedPeak === null ? null : round(seedPeak, 1),
+      wall_s_with_extra_ca_certs: cliWithCa.length ? round(median(cliWithCa.map((r) => r.wall_s))) : null,
+      environment: extraCa
+        ? "every process without NODE_EXTRA_CA_CERTS, which this environment sets (each Node start parses the whole CA bundle first); the CLI also with it, as wall_s_with_extra_ca_certs"
+        : "the environment as it is (NODE_EXTRA_CA_CERTS not set)",
+      node_start_s: nodeStart,
       cpu_s: round(median(cli.map((r) => r.cpu_s)), 2),
       seed_cpu_s: seed.length ? round(median(seed.map((r) => r.cpu_s)), 2) : null,
       seed: "python" in pandas ? `${pandas.python} with pandas ${pandas.version}: ${path.relative(PROJECT_ROOT, PANDAS_PORT)}` : `skipped: ${pandas.skipped}`,
@@ -199,7 +236,7 @@ export async function runTransformProcessBench(items = 10_000, pairedRuns = 5): 
       handler_cold_s: round(median(coldRuns)),
       warm: { wall_s: warm.wall_s, floor_s: warm.floor_s, ratio: round(ratio, 2), floor: "read + parse + write" },
       paired_runs: pairedRuns,
-      runs: { cli: cli.map(roundRun), seed: seed.map(roundRun) },
+      runs: { cli: cli.map(roundRun), seed: seed.map(roundRun), cli_with_extra_ca_certs: cliWithCa.map(roundRun) },
       targets: {
         wall_max_seed: { target: seedWall === null ? NaN : round(seedWall), value: round(wallS), pass: seedWall === null ? null : wallS <= seedWall },
         peak_rss_max_160_mib: { target: 160, value: round(peak, 1), pass: peak <= 160 },
@@ -222,8 +259,15 @@ export function transformProcessLines(r: TransformProcessResult, mark: (pass: bo
           `transform_process  npm start --stage transform ${r.wall_s} s vs pandas ${r.seed_wall_s} s (median of ${r.paired_runs} paired runs, target <=)  ${mark(t.wall_max_seed.pass === true)}`,
           `transform_process  CPU ${r.cpu_s} s vs pandas ${r.seed_cpu_s} s; peak RSS ${r.peak_rss_mb} MiB vs pandas ${r.seed_peak_rss_mb} MiB`,
         ];
+  const envLines =
+    r.wall_s_with_extra_ca_certs === null || r.node_start_s === null
+      ? []
+      : [
+          `transform_process  measured without NODE_EXTRA_CA_CERTS; with it (as this environment sets it) npm start took ${r.wall_s_with_extra_ca_certs} s (node -e 0: ${r.node_start_s.without_extra_ca_certs} s without, ${r.node_start_s.with_extra_ca_certs} s with)`,
+        ];
   return [
     ...seedLine,
+    ...envLines,
     `transform_process  peak RSS ${r.peak_rss_mb} MiB at ${r.items} entries (target <= 160 MiB)  ${mark(t.peak_rss_max_160_mib.pass === true)}`,
     `transform_process  growth ${r.rss_mb_per_1k_entries} MiB per 1,000 entries (${Object.entries(r.peak_rss_mb_by_entries).map(([n, mb]) => `${n}: ${mb}`).join(", ")} MiB; target <= 5)  ${mark(t.growth_max_5_mib_per_1k.pass === true)}`,
     `transform_process  handler cold start + ${r.items} transform ${r.handler_cold_s} s (fresh process)`,
