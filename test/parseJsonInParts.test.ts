@@ -138,6 +138,10 @@ describe("parseJsonLinesInPieces: the line layout read in pieces", () => {
       if (parsed !== undefined) expect(parsed).to.deep.equal(JSON.parse(text));
     }
     expect(await parseJsonLinesInPieces(piecesOf(pretty, 16))).to.equal(undefined);
+    // A compact document longer than any line of the layout is declined early, not gathered into a copy of itself.
+    const longCompact = JSON.stringify({ format: "x", entries: Array.from({ length: 90_000 }, (_, i) => ({ id: `track-${i}`, name: "n".repeat(80) })) });
+    expect(longCompact.length).to.be.greaterThan(8 * 1024 * 1024);
+    expect(await parseJsonLinesInPieces(piecesOf(longCompact, 1 << 20))).to.equal(undefined);
     expect(await parseJsonLinesInPieces(piecesOf(LINES.replace(/\n/g, "\r\n"), 16))).to.deep.equal(JSON.parse(LINES));
   });
 

@@ -23,6 +23,12 @@ const NEWLINE = 0x0a;
 const COMMA = 0x2c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+/**
+ * A longer line is not this layout's: each line holds one API object or the document's small
+ * frame. A compact snapshot (one line) is then declined early and read whole, rather than
+ * gathered piece by piece into a copy of itself.
+ */
+const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>): Promise<unknown> {
   const skeleton: Buffer[] = [];
@@ -49,19 +55,25 @@ export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>):
     return true;
   };
 
-  // The start of a line the previous pieces ended in (copied: a piece may be overwritten by the next).
-  let carry: Buffer | undefined;
+  // The start of a line the previous pieces ended in, piece by piece (copied: a piece may be
+  // overwritten by the next), joined once when the line ends: joining at every piece would copy a
+  // long line over and over.
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
   for await (const piece of pieces) {
     const buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     let start = 0;
     let nl = buf.indexOf(NEWLINE);
-    if (carry) {
-      // Only the carried line is joined with its end, not the whole piece.
+    if (carry.length > 0) {
       if (nl < 0) {
-        carry = Buffer.concat([carry, buf]);
+        carry.push(Buffer.from(buf));
+        carryBytes += buf.length;
+        if (carryBytes > MAX_LINE_BYTES) return undefined;
         continue;
       }
-      const line = Buffer.concat([carry, buf.subarray(0, nl)]);
+      const line = Buffer.concat([...carry, buf.subarray(0, nl)]);
+      carry = [];
+      carryBytes = 0;
       if (!onLine(line, 0, line.length)) return undefined;
       start = nl + 1;
       nl = buf.indexOf(NEWLINE, start);
@@ -70,10 +82,15 @@ export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>):
       if (!onLine(buf, start, nl)) return undefined;
       start = nl + 1;
     }
-    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+    if (start < buf.length) {
+      carry = [Buffer.from(buf.subarray(start))];
+      carryBytes = buf.length - start;
+      if (carryBytes > MAX_LINE_BYTES) return undefined;
+    }
   }
   // The last line, with no "\n" after it, closes the document: never inside an array of lines.
-  if (carry && !onLine(carry, 0, carry.length)) return undefined;
+  const last = Buffer.concat(carry);
+  if (last.length > 0 && !onLine(last, 0, last.length)) return undefined;
   if (elements) return undefined;
   skeleton.pop(); // the "\n" onLine put after the last line (or a trailing one, only white space)
   return parseJsonInParts(Buffer.concat(skeleton), arrays);
