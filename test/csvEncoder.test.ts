@@ -1,5 +1,5 @@
 /**
- * The CSV encoder writes its fixed format with a loop of its own; csv-stringify with the
+ * The CSV encoder writes its fixed format with a function compiled per column list; csv-stringify with the
  * dialect's options (csvStringifyOptions) is the reference. On adversarial rows of every table
  * the two must give the same bytes.
  */

@@ -4,8 +4,8 @@
  * line below it ever compiles).
  */
 import { expect } from "chai";
-import { assertRowsFit, assertTablesFit, RowDoesNotFitError } from "../lib/formats/rowCheck";
-import type { Row, RowOf, TableRows } from "../lib/tables/schema";
+import { assertRowsFit, assertTablesFit, fits, RowDoesNotFitError, rowTestOf } from "../lib/formats/rowCheck";
+import type { Cell, ColumnDef, ColumnType, Row, RowOf, TableRows } from "../lib/tables/schema";
 
 const song = (): RowOf<"songs"> => ({
   playlist_id: "p",
@@ -81,5 +81,42 @@ describe("row check", () => {
     }
     expect(error).to.be.instanceOf(RowDoesNotFitError);
     expect(error).to.deep.include({ table: "songs", rowIndex: 1, column: "duration_ms" });
+  });
+});
+
+describe("row check compiled per table (rowTestOf)", () => {
+  const TYPES: ColumnType[] = ["string", "int32", "int64", "boolean", "timestamp", "string_list"];
+  const VALUES: unknown[] = [
+    undefined, null, "", "x", "1", 0, -0, 1, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1,
+    Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, -Number.MAX_SAFE_INTEGER, 2 ** 60, true, false, new Date(0),
+    new Date(Number.NaN), [], ["a"], ["a", 1], [null], {}, { length: 0 }, 10n,
+  ];
+
+  it("answers as the rule (fits) for every type, nullable or not, on edge values", () => {
+    let compared = 0;
+    for (const type of TYPES) {
+      for (const nullable of [false, true]) {
+        const column: ColumnDef = { name: "v", type, nullable };
+        const test = rowTestOf([column]);
+        for (const value of VALUES) {
+          const expected = value !== undefined && fits(column, value as Cell);
+          expect(test({ v: value } as Row), `${type}${nullable ? " nullable" : ""} ${String(value)}`).to.equal(expected);
+          compared++;
+        }
+      }
+    }
+    expect(compared).to.equal(TYPES.length * 2 * VALUES.length);
+  });
+
+  it("counts own keys only: a missing column, an extra key, an inherited one", () => {
+    const test = rowTestOf([{ name: "a", type: "string", nullable: true }, { name: "b", type: "int32", nullable: false }]);
+    expect(test({ a: null, b: 1 })).to.equal(true);
+    expect(test({ b: 1 })).to.equal(false);
+    expect(test({ a: "x", b: 1, c: 2 })).to.equal(false);
+    expect(test(Object.assign(Object.create({ c: 2 }), { a: "x", b: 1 }))).to.equal(true);
+  });
+
+  it("refuses a column name that is not a plain identifier, so data never becomes code", () => {
+    expect(() => rowTestOf([{ name: "a; process.exit(1)", type: "string", nullable: false }])).to.throw(/not a plain identifier/);
   });
 });

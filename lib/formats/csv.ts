@@ -21,6 +21,7 @@
 import type { Options } from "csv-stringify/sync";
 import type { Cell, ColumnDef, Row, TableName } from "../tables/schema";
 import { CSV_ESCAPE, CSV_LINE_BREAK_STANDIN, CSV_QUOTE, CSV_RECORD_DELIMITER, CSV_SEPARATOR } from "./csvDialect";
+import { compileRowFunction } from "./compileRow";
 import { assertRowsFit } from "./rowCheck";
 
 /** A timestamp as OpenCSVSerDe reads one: milliseconds since 1970-01-01T00:00:00Z, in decimal. */
@@ -90,6 +91,52 @@ function csvField(text: string | null): string {
   return CSV_QUOTE + (text.includes(CSV_QUOTE) ? text.replace(QUOTES, QUOTE_DOUBLED) : text) + CSV_QUOTE;
 }
 
+/** A string cell as csvField(csvText(value)) writes it, with the common case (nothing to change or quote) first. */
+function csvString(value: string): string {
+  if (value === "") return QUOTE_DOUBLED;
+  return MUST_QUOTE.test(value) ? csvField(csvText(value)) : value;
+}
+
+/** One cell as csvField(csvCell(column, value)) writes it, as JavaScript source over `value`. */
+function csvCellSource(column: ColumnDef, value: string): string {
+  let text: string;
+  switch (column.type) {
+    case "string":
+      text = `csvString(${value})`;
+      break;
+    case "int32":
+    case "int64": // a number's decimal text never needs quoting
+      text = `String(${value})`;
+      break;
+    case "boolean":
+      text = `(${value} ? "true" : "false")`;
+      break;
+    case "timestamp":
+      text = `formatCsvTimestamp(${value})`;
+      break;
+    case "string_list":
+      text = `csvField(csvText(JSON.stringify(${value})))`;
+      break;
+  }
+  return `(${value} === null || ${value} === undefined ? "" : ${text})`;
+}
+
+/** A row's CSV record, "\n" included, compiled per column list (compileRow.ts says why). */
+type CsvRecord = (row: Row) => string;
+const csvRecords = new WeakMap<readonly ColumnDef[], CsvRecord>();
+
+function csvRecordOf(columns: readonly ColumnDef[]): CsvRecord {
+  let record = csvRecords.get(columns);
+  if (!record) {
+    const helpers = { csvString, csvField, csvText, formatCsvTimestamp, SEPARATOR: CSV_SEPARATOR, RECORD_END: CSV_RECORD_DELIMITER };
+    record = compileRowFunction<CsvRecord>(columns, helpers, (cells) =>
+      cells.length === 0 ? "return RECORD_END;" : `return ${cells.map(({ column, cell }) => csvCellSource(column, cell)).join(" + SEPARATOR + ")} + RECORD_END;`,
+    );
+    csvRecords.set(columns, record);
+  }
+  return record;
+}
+
 /**
  * Rows per chunk of text. Encoding a table in chunks and joining the bytes gives the same text
  * (every record ends with the delimiter), but only one chunk's strings are alive at a time.
@@ -98,20 +145,16 @@ const ROWS_PER_CHUNK = 2000;
 
 /**
  * CSV bytes of rows already checked against `columns` (assertRowsFit): the same bytes as
- * csv-stringify with csvStringifyOptions, written by a loop for this fixed format (csv-stringify's
- * general path, an options object per cast field, cost most of the CSV time).
+ * csv-stringify with csvStringifyOptions, written by a function compiled for this fixed format and
+ * the column list (csvRecordOf; csv-stringify's general path, an options object per cast field,
+ * cost most of the CSV time).
  */
 export function encodeCheckedCsv(columns: readonly ColumnDef[], rows: readonly Row[]): Uint8Array {
-  const names = columns.map((c) => c.name);
+  const record = csvRecordOf(columns);
   const parts: Buffer[] = [];
-  let text = names.map(csvField).join(CSV_SEPARATOR) + CSV_RECORD_DELIMITER;
+  let text = columns.map((c) => csvField(c.name)).join(CSV_SEPARATOR) + CSV_RECORD_DELIMITER;
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
-    for (let c = 0; c < columns.length; c++) {
-      if (c > 0) text += CSV_SEPARATOR;
-      text += csvField(csvCell(columns[c], row[names[c]]));
-    }
-    text += CSV_RECORD_DELIMITER;
+    text += record(rows[r]);
     if ((r + 1) % ROWS_PER_CHUNK === 0) {
       parts.push(Buffer.from(text, "utf8"));
       text = "";
