@@ -135,6 +135,11 @@ describe("encodeParquet", () => {
     try {
       const meta = (await connection.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`)).getRowObjectsJS();
       expect(meta).to.deep.equal([{ compression: "SNAPPY" }]);
+      // A dictionary for the columns with few values per file (ColumnDef.fewValues), plain values for the others.
+      const encodings = (await connection.runAndReadAll(`SELECT path_in_schema AS name, encodings FROM parquet_metadata('${file}') ORDER BY column_id`)).getRowObjectsJS();
+      const dictionary = encodings.filter((r) => String(r.encodings).includes("DICTIONARY")).map((r) => r.name);
+      expect(dictionary).to.deep.equal(TABLES.playlist_tracks.filter((c) => "fewValues" in c && c.fewValues).map((c) => c.name));
+      expect(dictionary).to.deep.equal(["playlist_id", "added_by"]);
       const schema = (await connection.runAndReadAll(`SELECT name, repetition_type, logical_type FROM parquet_schema('${file}') WHERE name IN ('position', 'added_at')`)).getRowObjectsJS();
       expect(schema.find((r) => r.name === "position")?.repetition_type).to.equal("REQUIRED");
       expect(String(schema.find((r) => r.name === "added_at")?.logical_type)).to.match(/isAdjustedToUTC=1.*MILLIS=MilliSeconds/);

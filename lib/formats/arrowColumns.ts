@@ -1,6 +1,6 @@
 /**
  * Arrow's column buffers of checked rows (values, validity bitmap, UTF-8 bytes and offsets), as
- * plain typed arrays: what parquetIpc.ts makes an Arrow IPC stream of. No apache-arrow here, so
+ * plain typed arrays: what arrowIpc.ts makes an Arrow IPC stream of. No apache-arrow here, so
  * the CLI's main thread builds them without loading it, and hands them to its Parquet worker
  * thread (transferred, not copied), which makes the stream and the Parquet file.
  *

@@ -1,6 +1,6 @@
 /**
- * Parquet encoding of a table, in this thread: the Arrow IPC stream of its rows (parquetIpc.ts)
- * written by parquet-wasm (parquetFromIpc.ts).
+ * Parquet encoding of a table, in this thread: the Arrow IPC stream of its column buffers
+ * (arrowColumns.ts, arrowIpc.ts) written by parquet-wasm (parquetFromIpc.ts).
  * Types: string → UTF8, int32 → INT32, int64 → INT64, boolean → BOOLEAN,
  * timestamp → TIMESTAMP(MILLIS, UTC), string_list → LIST<UTF8>; non-nullable columns are REQUIRED.
  * parquet-wasm was chosen over parquetjs-lite by measurement (bench/parquetWriters.ts).
@@ -8,13 +8,14 @@
  */
 import type { ColumnDef, Row, TableName } from "../tables/schema";
 import type { ParquetEncoder } from "./parquetEncoder";
+import { checkedColumnBuffers } from "./arrowColumns";
+import { arrowIpcStream } from "./arrowIpc";
 import { parquetOfArrowIpc } from "./parquetFromIpc";
-import { checkedArrowIpc } from "./parquetIpc";
 import { assertRowsFit } from "./rowCheck";
 
 /** Parquet bytes of rows already checked against `columns` (assertRowsFit). */
 export function encodeCheckedParquet(columns: readonly ColumnDef[], rows: readonly Row[]): Uint8Array {
-  return parquetOfArrowIpc(checkedArrowIpc(columns, rows));
+  return parquetOfArrowIpc(arrowIpcStream(columns, rows.length, checkedColumnBuffers(columns, rows)), columns);
 }
 
 export function encodeParquet(table: TableName, rows: Row[]): Uint8Array {

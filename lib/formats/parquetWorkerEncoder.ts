@@ -1,8 +1,7 @@
 /**
- * Parquet written in a worker thread, for the CLI: the thread starts (and loads apache-arrow and
- * parquet-wasm) on the machine's other core while this one builds the rows; then this thread
- * builds each table's column buffers (arrowColumns.ts), hands them over (transferred, not
- * copied) and encodes the CSV files while the worker makes the Arrow IPC stream and writes the
+ * Parquet written in a worker thread, for the CLI: the thread starts (and loads parquet-wasm) on
+ * the machine's other core while this one builds the rows; then this thread builds each table's
+ * column buffers (arrowColumns.ts), hands them over (transferred, not copied) and encodes the CSV files while the worker makes the Arrow IPC stream and writes the
  * Parquet. The bytes are those of parquet.ts: the same functions make them.
  *
  * CLI only: the Lambda handlers are serialized closures (aws.lambda.CallbackFunction) with no

@@ -11,6 +11,8 @@ export interface ColumnDef {
   name: string;
   type: ColumnType;
   nullable: boolean;
+  /** A few distinct values in a file (one playlist on one date): the Parquet writer keeps a dictionary of them (lib/formats/parquetFromIpc.ts). */
+  fewValues?: boolean;
 }
 
 /** Generic so each column keeps its literal name, type and nullability: the row types are derived from them. */
@@ -18,27 +20,35 @@ function col<N extends string, T extends ColumnType, Nullable extends boolean = 
   return { name, type, nullable: (nullable ?? false) as Nullable };
 }
 
+/** A column with a few distinct values per file (see ColumnDef.fewValues). */
+function fewValues<C extends ColumnDef>(column: C): C & { fewValues: true } {
+  return { ...column, fewValues: true };
+}
+
+/** Every table's first column: one value per file, each file holding one playlist's snapshot. */
+const playlistId = () => fewValues(col("playlist_id", "string"));
+
 export const TABLES = {
   playlists: [
-    col("playlist_id", "string"),
+    playlistId(),
     col("playlist_name", "string"),
     col("owner_id", "string"),
     col("spotify_snapshot_id", "string"),
     col("total_items", "int32"),
   ],
   playlist_tracks: [
-    col("playlist_id", "string"),
+    playlistId(),
     /** 1-based position in the playlist, counting every entry the API returned (skipped ones too). */
     col("position", "int32"),
     col("song_id", "string"),
     col("added_at", "timestamp", true),
-    col("added_by", "string", true),
+    fewValues(col("added_by", "string", true)),
   ],
   // Songs, song_artists, albums and artists carry playlist_id: each file holds one playlist's
   // snapshot, so joins on (snapshot_date, playlist_id, id) never double a row when two
   // playlists share a song on the same day.
   songs: [
-    col("playlist_id", "string"),
+    playlistId(),
     col("song_id", "string"),
     col("song_name", "string"),
     col("duration_ms", "int32"),
@@ -51,20 +61,20 @@ export const TABLES = {
     col("song_url", "string", true),
   ],
   /** Every artist of the track, in the order Spotify lists them (artist_position 1-based). */
-  song_artists: [col("playlist_id", "string"), col("song_id", "string"), col("artist_id", "string"), col("artist_position", "int32")],
+  song_artists: [playlistId(), col("song_id", "string"), col("artist_id", "string"), col("artist_position", "int32")],
   albums: [
-    col("playlist_id", "string"),
+    playlistId(),
     col("album_id", "string"),
     col("album_name", "string"),
-    col("album_type", "string"),
+    fewValues(col("album_type", "string")),
     col("release_date", "string"),
-    col("release_date_precision", "string"),
+    fewValues(col("release_date_precision", "string")),
     col("release_year", "int32", true),
     col("total_tracks", "int32"),
     col("album_url", "string", true),
   ],
   artists: [
-    col("playlist_id", "string"),
+    playlistId(),
     col("artist_id", "string"),
     col("artist_name", "string"),
     col("genres", "string_list", true),

@@ -1,13 +1,15 @@
 /**
- * The Arrow IPC stream parquet-wasm reads (parquetFromIpc.ts): an apache-arrow table of a table's
- * column buffers (arrowColumns.ts), with the types of lib/tables/schema.ts.
+ * The reference for lib/formats/arrowIpc.ts: the Arrow IPC stream of a table's column buffers
+ * (arrowColumns.ts) as apache-arrow writes it, through its own Table, with the types of
+ * lib/tables/schema.ts. This was the product's encoder until 26 November 2026 (as
+ * lib/formats/parquetIpc.ts); test/arrowIpc.test.ts holds the new one to it.
  * Types: string → Utf8, int32 → Int32, int64 → Int64, boolean → Bool,
  * timestamp → Timestamp(ms, UTC), string_list → List<Utf8> (non-nullable elements); non-nullable
  * columns are not nullable.
  */
 import * as arrow from "apache-arrow";
-import type { ColumnDef, ColumnType, Row } from "../tables/schema";
-import { checkedColumnBuffers, type ColumnBuffers } from "./arrowColumns";
+import type { ColumnDef, ColumnType, Row } from "../../lib/tables/schema";
+import { checkedColumnBuffers, type ColumnBuffers } from "../../lib/formats/arrowColumns";
 
 function arrowType(type: ColumnType): arrow.DataType {
   switch (type) {
