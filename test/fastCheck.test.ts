@@ -110,4 +110,15 @@ describe("fastCheck answers as zod does", function () {
     ];
     for (const [schema, values] of schemas) for (const v of values) expect(fastCheck(schema)(v), JSON.stringify(v)).to.equal(schema.safeParse(v).success);
   });
+
+  it("on objects whose keys are not identifiers: a compiled object check reads them as string literals, never as code", () => {
+    const keys = ['a"b', "c\\", "x\u2028y", "}); process.exit(1); ({", "__proto__x", ""];
+    const schema = z.looseObject(Object.fromEntries(keys.map((k, i) => [k, i % 2 ? z.number() : z.string()])));
+    const good = Object.fromEntries(keys.map((k, i) => [k, i % 2 ? i : `v${i}`]));
+    const values: Json[] = [good, ...keys.map((k) => ({ ...good, [k]: null })), { ...good, extra: true }, null, [], "x"];
+    for (const v of values) expect(fastCheck(schema)(v), JSON.stringify(v)).to.equal(schema.safeParse(v).success);
+    expect(fastCheck(schema)(good)).to.equal(true);
+    const strict = z.strictObject({ 'q"': z.string() });
+    for (const v of [{ 'q"': "a" }, { 'q"': "a", r: 1 }, { q: "a" }]) expect(fastCheck(strict)(v), JSON.stringify(v)).to.equal(strict.safeParse(v).success);
+  });
 });

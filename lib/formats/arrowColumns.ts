@@ -11,6 +11,7 @@
  * into a child string column of the elements.
  */
 import type { Cell, ColumnDef, Row } from "../tables/schema";
+import { compileRowFunction } from "./compileRow";
 
 export interface ColumnBuffers {
   length: number;
@@ -110,9 +111,22 @@ function columnBuffers(column: ColumnDef, cells: readonly (Cell | undefined)[]):
   }
 }
 
+/** A column's cell of a row, compiled per column (compileRow.ts says why). */
+type CellOf = (row: Row) => Cell;
+const cellReaders = new WeakMap<ColumnDef, CellOf>();
+
+function cellOf(column: ColumnDef): CellOf {
+  let read = cellReaders.get(column);
+  if (!read) {
+    read = compileRowFunction<CellOf>([column], {}, ([{ cell }]) => `return ${cell};`);
+    cellReaders.set(column, read);
+  }
+  return read;
+}
+
 /** The column buffers of rows already checked against `columns` (assertRowsFit), in column order. */
 export function checkedColumnBuffers(columns: readonly ColumnDef[], rows: readonly Row[]): ColumnBuffers[] {
-  return columns.map((column) => columnBuffers(column, rows.map((r) => r[column.name])));
+  return columns.map((column) => columnBuffers(column, rows.map(cellOf(column))));
 }
 
 /** Every ArrayBuffer the columns hold (for a transfer list). */
