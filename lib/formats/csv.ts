@@ -117,6 +117,8 @@ function csvCellSource(column: ColumnDef, value: string): string {
     case "string_list":
       text = `csvField(csvText(JSON.stringify(${value})))`;
       break;
+    default:
+      throw new Error(`no CSV text for column type "${String(column.type)}"`);
   }
   return `(${value} === null || ${value} === undefined ? "" : ${text})`;
 }

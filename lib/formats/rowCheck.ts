@@ -88,6 +88,8 @@ function cellTest(column: ColumnDef, value: string): string {
       return `${orNull}(${value} instanceof Date && !Number.isNaN(${value}.getTime()))`;
     case "string_list":
       return `${orNull}isStringList(${value})`;
+    default:
+      throw new Error(`no row check for column type "${String(column.type)}"`);
   }
 }
 

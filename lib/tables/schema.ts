@@ -11,7 +11,10 @@ export interface ColumnDef {
   name: string;
   type: ColumnType;
   nullable: boolean;
-  /** A few distinct values in a file (one playlist on one date): the Parquet writer keeps a dictionary of them (lib/formats/parquetFromIpc.ts). */
+  /**
+   * A few distinct values in a file (one playlist on one date): the Parquet writer keeps a
+   * dictionary of them (lib/formats/parquetFromIpc.ts), and writes the other columns plain.
+   */
   fewValues?: boolean;
 }
 
