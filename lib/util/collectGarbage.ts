@@ -9,8 +9,17 @@ import { runInNewContext } from "node:vm";
 
 /** Committed but unused heap above which the freed pages are worth a second collection. */
 const RETURN_PAGES_ABOVE_BYTES = 64 * 1024 * 1024;
+/**
+ * Heap in use below which a collection is not worth its time: what it could free is small next to
+ * the process. Measured on the CLI's transform, at the call between reading and writing: 40 MiB in
+ * use at 10,000 entries, 165 MiB at 50,000. Skipping it at 10,000 entries raised the peak from 143
+ * to 147 MiB and saved 0.07 s of CPU (15 alternated runs each); at 50,000 entries it still runs,
+ * and keeps the peak about 60 MiB lower (transformObject.ts).
+ */
+const COLLECT_ABOVE_BYTES = 64 * 1024 * 1024;
 
 export function collectGarbage(): void {
+  if (process.memoryUsage().heapUsed < COLLECT_ABOVE_BYTES) return;
   // `gc` is only given to contexts created once the flag is set; it collects the whole heap.
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;
