@@ -72,7 +72,11 @@ function keyCount(row: Row): number {
   return n;
 }
 
-/** The test of one cell, as JavaScript source over `value`: the same answer as fits(column, value). */
+/**
+ * The test of one cell, as JavaScript source over `value`: the same answer as fits(column, value)
+ * (test/rowCheck.test.ts compares them), written out rather than a call to fits per cell, which
+ * took the cold 10k check from about 19 to about 30 ms (six alternated runs each).
+ */
 function cellTest(column: ColumnDef, value: string): string {
   const orNull = column.nullable ? `${value} === null || ` : "";
   switch (column.type) {

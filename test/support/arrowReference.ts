@@ -8,8 +8,8 @@
  * columns are not nullable.
  */
 import * as arrow from "apache-arrow";
-import type { ColumnDef, ColumnType, Row } from "../../lib/tables/schema";
-import { checkedColumnBuffers, type ColumnBuffers } from "../../lib/formats/arrowColumns";
+import type { ColumnDef, ColumnType } from "../../lib/tables/schema";
+import type { ColumnBuffers } from "../../lib/formats/arrowColumns";
 
 function arrowType(type: ColumnType): arrow.DataType {
   switch (type) {
@@ -30,7 +30,7 @@ function arrowType(type: ColumnType): arrow.DataType {
   }
 }
 
-export function arrowSchemaOf(columns: readonly ColumnDef[]): arrow.Schema {
+function arrowSchemaOf(columns: readonly ColumnDef[]): arrow.Schema {
   return new arrow.Schema(columns.map((c) => new arrow.Field(c.name, arrowType(c.type), c.nullable)));
 }
 
@@ -50,9 +50,4 @@ export function arrowIpcOfColumns(columns: readonly ColumnDef[], length: number,
   const children = schema.fields.map((field, i) => arrowData(field.type, buffers[i]));
   const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children });
   return arrow.tableToIPC(new arrow.Table([new arrow.RecordBatch(schema, data)]), "stream");
-}
-
-/** The Arrow IPC stream of rows already checked against `columns` (assertRowsFit). */
-export function checkedArrowIpc(columns: readonly ColumnDef[], rows: readonly Row[]): Uint8Array {
-  return arrowIpcOfColumns(columns, rows.length, checkedColumnBuffers(columns, rows));
 }
