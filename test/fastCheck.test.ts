@@ -71,7 +71,7 @@ describe("fastCheck answers as zod does", function () {
     expect(disagreements(Album, { ...album, tracks: undefined })).to.deep.equal([]);
   });
 
-  it("on a whole raw snapshot's frame, where zod-only formats (ISO datetimes) are left to zod", () => {
+  it("on a whole raw snapshot's frame: records, ISO dates and datetimes", () => {
     const snapshot = {
       format: "spotify-pipeline/raw-snapshot@1",
       snapshot_date: "2026-11-25",
@@ -90,10 +90,42 @@ describe("fastCheck answers as zod does", function () {
         skipped: { null_items: 0, local_files: 0, episodes: 0 },
         response_shape: "items",
         enrichment_mode: "batch",
+        fetched_on: { artists: { a1: "2026-11-25", a2: "2024-02-29" }, albums: { b1: "2026-11-24" } },
       },
     };
     expect(fastCheck(RawSnapshot)(snapshot)).to.equal(true);
     expect(disagreements(RawSnapshot, snapshot)).to.deep.equal([]);
+  });
+
+  it("on records and ISO formats at their edges: __proto__ and symbol keys, objects JSON.parse does not make, impossible dates", () => {
+    const dates = z.record(z.string(), z.iso.date());
+    const times = z.record(z.string(), z.iso.datetime());
+    const withSymbol = { a: "2026-01-01", [Symbol("s")]: "x" };
+    const cases: Json[] = [
+      {},
+      { a: "2026-01-01" },
+      { a: "2026-02-29" },
+      { a: "2024-02-29" },
+      { a: "2026-13-01" },
+      { a: "2026-1-01" },
+      { a: " 2026-01-01" },
+      { a: "2026-01-01T00:00:00Z" },
+      { a: 20260101 },
+      { a: null },
+      JSON.parse('{"__proto__": "not a date", "b": "2026-01-01"}'),
+      JSON.parse('{"__proto__": "2026-01-01", "b": "no"}'),
+      withSymbol,
+      Object.assign(Object.create(null), { a: "2026-01-01" }),
+      Object.assign(Object.create(null), { a: "bad" }),
+      new Map([["a", "2026-01-01"]]),
+      new (class Box { a = "2026-01-01"; })(),
+      ["2026-01-01"],
+      "2026-01-01",
+      null,
+    ];
+    for (const value of cases) expect(fastCheck(dates)(value), String(JSON.stringify(value))).to.equal(dates.safeParse(value).success);
+    const stamps = ["2026-11-25T10:01:00Z", "2026-11-25T10:01:00.123Z", "2026-11-25T10:01:00+01:00", "2026-11-25 10:01:00Z", "2026-11-25T25:01:00Z", "2026-11-25T10:01Z", "2026-11-25"];
+    for (const t of stamps) expect(fastCheck(times)({ t }), t).to.equal(times.safeParse({ t }).success);
   });
 
   it("on the kinds of schema it leaves to zod: refinements, transforms, strict objects, unions", () => {

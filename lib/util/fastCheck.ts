@@ -16,6 +16,8 @@ type Check = (value: unknown) => boolean;
 
 interface Def {
   type: string;
+  keyType?: z.ZodType;
+  valueType?: z.ZodType;
   checks?: { _zod: { def: CheckDef } }[];
   // The fields below exist depending on the type.
   shape?: Record<string, z.ZodType>;
@@ -63,8 +65,10 @@ function checkOf(def: CheckDef, kind: "string" | "number" | "array"): Check | un
       if (def.format === "uint32") return (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2 ** 32 - 1;
       return undefined;
     case "string_format": {
-      // Only a plain regex: other formats may check more than their pattern.
-      if (kind !== "string" || def.format !== "regex" || !def.pattern) return undefined;
+      // Only a plain regex and the ISO formats, whose zod check is their pattern and nothing else
+      // ($ZodISODate and the others only set def.pattern for $ZodCheckStringFormat): other
+      // formats (email, url, ...) may check more than their pattern.
+      if (kind !== "string" || !PATTERN_ONLY_FORMATS.has(def.format ?? "") || !def.pattern) return undefined;
       const pattern = def.pattern;
       return (v) => {
         pattern.lastIndex = 0;
@@ -75,6 +79,8 @@ function checkOf(def: CheckDef, kind: "string" | "number" | "array"): Check | un
       return undefined;
   }
 }
+
+const PATTERN_ONLY_FORMATS = new Set(["regex", "date", "datetime", "time", "duration"]);
 
 /** A type test followed by the node's checks, or undefined when one of the checks is unknown. */
 function withChecks(def: Def & Partial<CheckDef>, kind: "string" | "number" | "array", isType: Check): Check | undefined {
@@ -160,6 +166,20 @@ function build(schema: z.ZodType): Check {
           return true;
         }) ?? byZod
       );
+    }
+    case "record": {
+      // z.record(z.string(), value): every own enumerable key but "__proto__" (which zod skips)
+      // has a valid value. Only for what JSON.parse makes, an object of Object.prototype without
+      // symbol keys; anything else zod decides.
+      const key = def.keyType ? defOf(def.keyType) : undefined;
+      if (!noChecks || key?.type !== "string" || (key.checks && key.checks.length > 0) || key.check) return byZod;
+      const value = fastCheck(def.valueType!);
+      return (v) => {
+        if (typeof v !== "object" || v === null || Object.getPrototypeOf(v) !== Object.prototype || Object.getOwnPropertySymbols(v).length > 0) return byZod(v);
+        const o = v as Record<string, unknown>;
+        for (const k of Object.keys(o)) if (k !== "__proto__" && !value(o[k])) return false;
+        return true;
+      };
     }
     case "object": {
       if (!noChecks) return byZod;
