@@ -81,3 +81,25 @@ describe("Arrow IPC stream without apache-arrow's Table (lib/formats/arrowIpc.ts
     expect([view.getUint32(ipc.byteLength - 8, true), view.getUint32(ipc.byteLength - 4, true)]).to.deep.equal([0xffffffff, 0]);
   });
 });
+
+describe("string column buffers (lib/formats/arrowColumns.ts)", () => {
+  /** Each cell's bytes as read back through the offsets. */
+  const cellBytes = (cells: (string | null)[]) => {
+    const [buffers] = checkedColumnBuffers([{ name: "s", type: "string", nullable: true }], cells.map((s) => ({ s })));
+    const offsets = buffers.valueOffsets!;
+    const data = buffers.data as Uint8Array;
+    return cells.map((_, i) => Buffer.from(data.subarray(offsets[i], offsets[i + 1])).toString("hex"));
+  };
+  const alone = (cells: (string | null)[]) => cells.map((s) => (s === null ? "" : Buffer.from(s, "utf8").toString("hex")));
+
+  it("hold each string's own UTF-8 bytes: ASCII only, non-ASCII, lone surrogates, and a surrogate pair split across two cells", () => {
+    const columns: (string | null)[][] = [
+      ["a", "bc", null, ""],
+      ["é", "藝術家", "😀", null, "x"],
+      ["\ud800", "a", "\udfff"],
+      // Joined, these two would pair up into one 4-byte character; alone, each is U+FFFD.
+      ["x\ud83d", "\ude00y", "z"],
+    ];
+    for (const cells of columns) expect(cellBytes(cells), JSON.stringify(cells)).to.deep.equal(alone(cells));
+  });
+});

@@ -61,9 +61,21 @@ function utf8Buffers(cells: readonly (Cell | undefined)[], nullable: boolean): C
   if (joined.length === chars) {
     return { length: cells.length, ...validityOf(cells, nullable), valueOffsets, data: ownBuffer(joined) };
   }
-  // Otherwise encode string by string (a surrogate split across two strings must not pair up).
-  const bytes = Buffer.alloc(joined.length + 3 * strings.length);
+  // Otherwise the byte offsets come from each string's UTF-8 length. The joined bytes are the
+  // strings' bytes back to back unless a surrogate pair was split across two strings (it pairs
+  // up when joined: 4 bytes instead of 3 + 3), and then the lengths do not add up.
   let end = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (typeof cell === "string") end += Buffer.byteLength(cell, "utf8");
+    valueOffsets[i + 1] = end;
+  }
+  if (end === joined.length) {
+    return { length: cells.length, ...validityOf(cells, nullable), valueOffsets, data: ownBuffer(joined) };
+  }
+  // Then string by string, as each alone encodes.
+  const bytes = Buffer.alloc(joined.length + 3 * strings.length);
+  end = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i];
     if (typeof cell === "string") end += bytes.write(cell, end, "utf8");
