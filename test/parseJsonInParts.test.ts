@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { elementsByLine, parseJsonInParts } from "../lib/snapshot/parseJsonInParts";
 import { stringifyInLines } from "../lib/snapshot/jsonInLines";
 import { parseJsonLinesInPieces } from "../lib/snapshot/jsonLinesInPieces";
+import { piecesOf } from "./support/pieces";
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 const jsonParse = (text: string): { ok: true; value: unknown } | { ok: false } => {
@@ -110,15 +111,6 @@ function recordedLikeSnapshot(): object {
 }
 
 describe("parseJsonLinesInPieces: the line layout read in pieces", () => {
-  /** The bytes in pieces of `size`, every piece in the same buffer, overwritten by the next (as LocalStore.getPieces does). */
-  async function* piecesOf(text: string, size: number): AsyncIterable<Uint8Array> {
-    const all = Buffer.from(text, "utf8");
-    const shared = Buffer.alloc(size);
-    for (let at = 0; at < all.length; at += size) {
-      const n = all.copy(shared, 0, at, at + size);
-      yield shared.subarray(0, n);
-    }
-  }
   const LINES = stringifyInLines(JSON.parse(TRICKY) as object);
   const RECORDED = stringifyInLines(recordedLikeSnapshot());
 

@@ -16,6 +16,10 @@
  * element line but an array's last ends with a comma, and the skeleton must be a valid document
  * with exactly one "[\n]" top-level array per array of lines. JSON has no raw line break inside a
  * value, so those lines together are that valid document with those elements.
+ *
+ * A caller may take an array's element lines itself (a LineSink, chosen by the skeleton line that
+ * opens the array): the raw snapshot's entries are digested as they come (digestedSnapshot.ts),
+ * so their objects die young, and a share of them on another thread.
  */
 import { parseJsonInParts } from "./parseJsonInParts";
 
@@ -30,27 +34,53 @@ const CLOSE_BRACKET = 0x5d;
  */
 const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
-export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>): Promise<unknown> {
-  const skeleton: Buffer[] = [];
-  const arrays: unknown[][] = [];
-  let elements: unknown[] | undefined; // the array whose element lines are being read
-  let commaBefore = false; // the previous element line ended with a comma
-  /** One line (without its "\n"); false when the layout is not the one described above. */
-  const onLine = (buf: Buffer, start: number, end: number): boolean => {
-    if (elements && buf[start] !== CLOSE_BRACKET) {
-      if (elements.length > 0 && !commaBefore) return false;
-      commaBefore = buf[end - 1] === COMMA;
+/** Where the element lines of one array go. */
+export interface LineSink {
+  /** One element's bytes, its trailing comma cut; false when it is not one (the parse then gives undefined). */
+  line(buf: Buffer, start: number, end: number): boolean;
+  /** What stands for the array in the document once its lines are read; undefined when it cannot be read. */
+  finish(): unknown;
+}
+
+/** The default sink: each line is JSON.parse'd into an array. */
+function parsedElements(): LineSink {
+  const elements: unknown[] = [];
+  return {
+    line(buf, start, end) {
       try {
-        elements.push(JSON.parse(buf.toString("utf8", start, commaBefore ? end - 1 : end)));
+        elements.push(JSON.parse(buf.toString("utf8", start, end)));
       } catch {
         return false;
       }
       return true;
+    },
+    finish: () => elements,
+  };
+}
+
+/**
+ * @param sinkFor who takes the element lines of the array a skeleton line opens (the line, up
+ *   to its "["); undefined for the default, an array of the parsed elements.
+ */
+export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>, sinkFor?: (openingLine: Buffer) => LineSink | undefined): Promise<unknown> {
+  const skeleton: Buffer[] = [];
+  const sinks: LineSink[] = [];
+  let sink: LineSink | undefined; // takes the element lines being read
+  let lines = 0; // element lines of that array so far
+  let commaBefore = false; // the previous element line ended with a comma
+  /** One line (without its "\n"); false when the layout is not the one described above. */
+  const onLine = (buf: Buffer, start: number, end: number): boolean => {
+    if (sink && buf[start] !== CLOSE_BRACKET) {
+      if (lines++ > 0 && !commaBefore) return false;
+      commaBefore = buf[end - 1] === COMMA;
+      return sink.line(buf, start, commaBefore ? end - 1 : end);
     }
-    if (elements && commaBefore) return false; // "[1,\n]" is not JSON
-    skeleton.push(Buffer.from(buf.subarray(start, end)), Buffer.of(NEWLINE));
-    elements = undefined;
-    if (end > start && buf[end - 1] === OPEN_BRACKET) arrays.push((elements = []));
+    if (sink && commaBefore) return false; // "[1,\n]" is not JSON
+    const copy = Buffer.from(buf.subarray(start, end));
+    skeleton.push(copy, Buffer.of(NEWLINE));
+    sink = undefined;
+    if (end > start && buf[end - 1] === OPEN_BRACKET) sinks.push((sink = sinkFor?.(copy) ?? parsedElements()));
+    lines = 0;
     commaBefore = false;
     return true;
   };
@@ -91,7 +121,13 @@ export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>):
   // The last line, with no "\n" after it, closes the document: never inside an array of lines.
   const last = Buffer.concat(carry);
   if (last.length > 0 && !onLine(last, 0, last.length)) return undefined;
-  if (elements) return undefined;
+  if (sink) return undefined;
+  const arrays: unknown[] = [];
+  for (const s of sinks) {
+    const array = await s.finish();
+    if (array === undefined) return undefined;
+    arrays.push(array);
+  }
   skeleton.pop(); // the "\n" onLine put after the last line (or a trailing one, only white space)
   return parseJsonInParts(Buffer.concat(skeleton), arrays);
 }

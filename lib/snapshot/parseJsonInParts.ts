@@ -97,10 +97,11 @@ function skipSpace(bytes: Uint8Array, i: number): number {
 /**
  * The parsed document, its top-level arrays parsed element by element; undefined when it is
  * not a well-formed JSON object (parse the whole text then, for the error). With `lineArrays`,
- * `bytes` is a skeleton whose top-level "[\n]" arrays take those arrays' elements, in order, and
- * each must be taken (jsonLinesInPieces.ts).
+ * `bytes` is a skeleton whose top-level "[\n]" arrays are replaced by those values (the arrays of
+ * their element lines, or what a LineSink made of them), in order, and each must be taken
+ * (jsonLinesInPieces.ts).
  */
-export function parseJsonInParts(bytes: Uint8Array, lineArrays?: unknown[][]): unknown {
+export function parseJsonInParts(bytes: Uint8Array, lineArrays?: unknown[]): unknown {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parse = (start: number, end: number): unknown => JSON.parse(buffer.toString("utf8", start, end));
   try {

@@ -8,7 +8,6 @@ import { RAW_SNAPSHOT_PREFIX } from "../lake/layout";
 import { Album, Artist, Playlist, PlaylistEntry, describeZodError } from "../spotify/schemas";
 import { fastCheck } from "../util/fastCheck";
 import { parseJsonInParts } from "./parseJsonInParts";
-import { parseJsonLinesInPieces } from "./jsonLinesInPieces";
 
 export const RAW_SNAPSHOT_FORMAT = "spotify-pipeline/raw-snapshot@1";
 
@@ -88,13 +87,17 @@ export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
 }
 
 /**
- * A raw snapshot read from its bytes in pieces (ObjectStore.getPieces), never whole: for the
- * extractor's layout, one array element per line (jsonLinesInPieces.ts). Undefined when the text
- * is not laid out so: read it whole then, with parseRawSnapshot (which also explains bad JSON).
+ * Whether a parsed document is a raw snapshot apart from its entries (its frame, artists and
+ * albums pass checkRawSnapshot's checks): for a reader that checks the entries one by one as
+ * it reads them (digestedSnapshot.ts). Yes or no only: on no, read it with parseRawSnapshot,
+ * whose error names the field.
  */
-export async function parseRawSnapshotInPieces(pieces: AsyncIterable<Uint8Array>): Promise<RawSnapshot | undefined> {
-  const json = await parseJsonLinesInPieces(pieces);
-  return json === undefined ? undefined : checkRawSnapshot(json);
+export function isRawSnapshotApartFromEntries(json: Record<string, unknown>): boolean {
+  return (
+    json.format === RAW_SNAPSHOT_FORMAT &&
+    isFrame({ ...json, entries: [] }) &&
+    ELEMENT_CHECKS.every(([key, check]) => key === "entries" || everyElement(json[key], check))
+  );
 }
 
 /** The parsed document checked as a raw snapshot; the error names the field that does not fit. */

@@ -29,7 +29,8 @@ function daysIn(year: number, month: number): number {
 // Every entry of a snapshot has the same extraction time: parsed once, not once per entry.
 let lastExtractedAt = "";
 let lastMaxMs = NaN;
-function latestAcceptedMs(extractedAt: string): number {
+/** The latest added_at accepted for a snapshot whose extraction finished at `extractedAt`, in ms. */
+export function latestAcceptedMs(extractedAt: string): number {
   if (extractedAt !== lastExtractedAt) {
     lastMaxMs = Date.parse(extractedAt) + ADDED_AT_MAX_AFTER_EXTRACTION_MS;
     lastExtractedAt = extractedAt;
@@ -77,13 +78,28 @@ function canonicalUtcMs(value: string): number | undefined {
  * or a sentence saying why the value is not one.
  */
 export function parseAddedAt(value: string, extractedAt: string): Date | string {
+  const ms = addedAtMs(value, extractedAt);
+  return typeof ms === "number" ? new Date(ms) : ms;
+}
+
+/**
+ * parseAddedAt's instant in milliseconds. Without `extractedAt` there is no upper bound: a raw
+ * snapshot read in pieces has its extraction record at its end, after the entries; the reader
+ * keeps the largest value and checks it once the record is known (digestedSnapshot.ts).
+ */
+export function addedAtMs(value: string, extractedAt: string | undefined): number | string {
   const ms = canonicalUtcMs(value);
-  if (ms !== undefined && ms <= latestAcceptedMs(extractedAt)) return new Date(ms);
-  return parseAddedAtByPattern(value, extractedAt);
+  if (ms !== undefined && (extractedAt === undefined || ms <= latestAcceptedMs(extractedAt))) return ms;
+  return addedAtMsByPattern(value, extractedAt);
 }
 
 /** parseAddedAt for every form RFC 3339 allows, by its pattern (exported for the test that compares the two paths). */
 export function parseAddedAtByPattern(value: string, extractedAt: string): Date | string {
+  const ms = addedAtMsByPattern(value, extractedAt);
+  return typeof ms === "number" ? new Date(ms) : ms;
+}
+
+function addedAtMsByPattern(value: string, extractedAt: string | undefined): number | string {
   const m = RFC3339.exec(value);
   if (!m) return `"${value}" is not an RFC 3339 timestamp (like 2023-03-10T05:39:11Z)`;
   const [, year, month, day, hour, minute, second, , zone] = m;
@@ -96,9 +112,8 @@ export function parseAddedAtByPattern(value: string, extractedAt: string): Date 
   if (!inRange) return `"${value}" is not a real date and time`;
   // A leap second (:60) is the instant after :59, as Date.parse cannot read it.
   const ms = Date.parse(second === "60" ? value.replace(/:60(?=[.Zz+-])/, ":59") : value) + (second === "60" ? 1000 : 0);
-  const max = latestAcceptedMs(extractedAt);
-  if (ms < MIN_MS || ms > max) {
-    return `"${value}" is outside the accepted range ${ADDED_AT_MIN} to one day after the extraction finished (${extractedAt})`;
+  if (ms < MIN_MS || (extractedAt !== undefined && ms > latestAcceptedMs(extractedAt))) {
+    return `"${value}" is outside the accepted range ${ADDED_AT_MIN} to one day after the extraction finished (${extractedAt ?? "its extraction record"})`;
   }
-  return new Date(ms);
+  return ms;
 }

@@ -3,12 +3,11 @@
  * the same snapshot always gives the same rows in the same order, and the files written
  * from them are byte-identical on a rerun.
  */
-import { z } from "zod";
-import { InvalidSnapshotError, type RawSnapshot } from "../snapshot/rawSnapshot";
-import { describeZodError, readEntry, type Album, type Artist, type SimplifiedAlbum, type SimplifiedArtist, type Track } from "../spotify/schemas";
+import type { RawSnapshot } from "../snapshot/rawSnapshot";
+import type { Album, Artist } from "../spotify/schemas";
 import type { RowOf, TableRows } from "../tables/schema";
 import { byId } from "../util/collections";
-import { parseAddedAt } from "./addedAt";
+import { digestEntry, SIMPLE_ARTIST_FIELDS, SKIPPED, TRACK_FIELDS, type DigestValue, type EntryDigests } from "./entryDigest";
 
 /** "2021-03-05", "2021-03" or "2021" → 2021; "0000" (Spotify's unknown year) or junk → null. */
 export function releaseYear(releaseDate: string): number | null {
@@ -18,29 +17,86 @@ export function releaseYear(releaseDate: string): number | null {
   return year > 0 ? year : null;
 }
 
-function addedAtOrNull(value: string | null | undefined, extractedAt: string, where: string): Date | null {
-  if (value === null || value === undefined || value === "") return null;
-  const parsed = parseAddedAt(value, extractedAt);
-  if (typeof parsed === "string") throw new InvalidSnapshotError(`raw snapshot does not validate at ${where}: ${parsed}.`);
-  return parsed;
+/** What the albums table takes from an album, full or simplified. */
+interface AlbumFacts {
+  id: string;
+  name: string;
+  album_type: string;
+  release_date: string;
+  release_date_precision: string;
+  total_tracks: number;
+  url: string | null;
 }
 
-function readTrack(entry: RawSnapshot["entries"][number], index: number): Track | undefined {
-  try {
-    const read = readEntry(entry);
-    return read.kind === "track" ? read.track : undefined;
-  } catch (err) {
-    if (err instanceof z.ZodError) {
-      throw new InvalidSnapshotError(`raw snapshot does not validate at entries[${index}].${entry.item != null ? "item" : "track"}.${describeZodError(err)}`);
-    }
-    throw err;
-  }
+/** What the artists table takes from an artist; a simplified one has no genres, followers or popularity. */
+interface ArtistFacts {
+  id: string;
+  name: string;
+  genres: string[] | null;
+  followers: number | null;
+  popularity: number | null;
+  url: string | null;
+}
+
+/** The first occurrence of a song in the playlist: its row, and where its entry's digest starts. */
+interface DigestedSong {
+  id: string;
+  row: RowOf<"songs">;
+  at: number;
 }
 
 const urlOf = (o: { external_urls?: { spotify?: string } }) => o.external_urls?.spotify ?? null;
 
+const fullAlbumFacts = (a: Album): AlbumFacts => ({
+  id: a.id,
+  name: a.name,
+  album_type: a.album_type,
+  release_date: a.release_date,
+  release_date_precision: a.release_date_precision,
+  total_tracks: a.total_tracks,
+  url: urlOf(a),
+});
+
+const fullArtistFacts = (a: Artist): ArtistFacts => ({
+  id: a.id,
+  name: a.name,
+  genres: a.genres ? [...a.genres] : null,
+  followers: a.followers?.total ?? null,
+  popularity: a.popularity ?? null,
+  url: urlOf(a),
+});
+
+/** The simplified album of the track whose digest starts at `at`. */
+const digestedAlbumFacts = (d: readonly DigestValue[], at: number): AlbumFacts => ({
+  id: d[at + 12] as string,
+  name: d[at + 13] as string,
+  album_type: d[at + 14] as string,
+  release_date: d[at + 15] as string,
+  release_date_precision: d[at + 16] as string,
+  total_tracks: d[at + 17] as number,
+  url: d[at + 18] as string | null,
+});
+
+/** Where the album artists (their count first) and the artists of the track whose digest starts at `at` are. */
+function artistListsAt(d: readonly DigestValue[], at: number): { albumArtists: number; artists: number } {
+  const albumArtists = at + TRACK_FIELDS;
+  return { albumArtists, artists: albumArtists + 1 + (d[albumArtists] as number) * SIMPLE_ARTIST_FIELDS };
+}
+
+/** The raw snapshot without its entries: the frame the entries' digests are read with. */
+export type SnapshotFrame = Omit<RawSnapshot, "entries">;
+
+/** The digests of every entry of a snapshot, in playlist order (entryDigest.ts); throws like tablesFromDigests. */
+export function snapshotToTables(snapshot: RawSnapshot): TableRows {
+  const digests: EntryDigests = [];
+  const extractedAt = snapshot.extraction.finished_at;
+  snapshot.entries.forEach((entry, index) => digestEntry(entry, index, digests, extractedAt));
+  return tablesFromDigests(snapshot, digests);
+}
+
 /**
- * Rows of every table for one playlist on one snapshot date.
+ * Rows of every table for one playlist on one snapshot date, from the digests of its entries
+ * in playlist order.
  *
  * - `playlist_tracks.position` is 1-based over EVERY entry the API returned: a skipped entry
  *   (null item, local file, episode) keeps its slot, so positions match the Spotify app and
@@ -53,63 +109,92 @@ const urlOf = (o: { external_urls?: { spotify?: string } }) => o.external_urls?.
  *   the simplified objects inside the tracks (then genres/followers/popularity are null).
  * - Missing popularity, followers or genres stay null (never 0); an empty genres list stays [].
  */
-export function snapshotToTables(snapshot: RawSnapshot): TableRows {
-  const playlistId = snapshot.playlist_id;
+export function tablesFromDigests(frame: SnapshotFrame, digests: readonly DigestValue[]): TableRows {
+  const d = digests;
+  const playlistId = frame.playlist_id;
   const playlistTracks: RowOf<"playlist_tracks">[] = [];
-  const songs = new Map<string, Track>();
+  const songs = new Map<string, DigestedSong>();
 
-  snapshot.entries.forEach((entry, index) => {
-    const track = readTrack(entry, index);
-    if (!track) return;
+  let position = 0;
+  for (let at = 0; at < d.length; ) {
+    position++;
+    if (d[at] === SKIPPED) {
+      at++;
+      continue;
+    }
+    const addedAt = d[at + 1] as number | null;
+    const songId = d[at + 3] as string;
     playlistTracks.push({
       playlist_id: playlistId,
-      position: index + 1,
-      song_id: track.id,
-      added_at: addedAtOrNull(entry.added_at, snapshot.extraction.finished_at, `entries[${index}].added_at`),
-      // Editorial playlists send added_by.id "" (no user): that is unknown, not a user called "".
-      added_by: entry.added_by?.id || null,
+      position,
+      song_id: songId,
+      added_at: addedAt === null ? null : new Date(addedAt),
+      added_by: d[at + 2] as string | null,
     });
-    if (!songs.has(track.id)) songs.set(track.id, track);
-  });
+    if (!songs.has(songId)) {
+      songs.set(songId, {
+        id: songId,
+        at,
+        row: {
+          playlist_id: playlistId,
+          song_id: songId,
+          song_name: d[at + 4] as string,
+          duration_ms: d[at + 5] as number,
+          explicit: d[at + 6] as boolean,
+          popularity: d[at + 7] as number | null,
+          isrc: d[at + 8] as string | null,
+          disc_number: d[at + 9] as number,
+          track_number: d[at + 10] as number,
+          album_id: d[at + 12] as string,
+          song_url: d[at + 11] as string | null,
+        },
+      });
+    }
+    const { artists } = artistListsAt(d, at);
+    at = artists + 1 + (d[artists] as number) * SIMPLE_ARTIST_FIELDS;
+  }
 
   const sortedSongs = [...songs.values()].sort(byId);
-  const fullAlbums = new Map<string, Album>(snapshot.albums.map((a) => [a.id, a]));
-  const fullArtists = new Map<string, Artist>(snapshot.artists.map((a) => [a.id, a]));
-  const albums = new Map<string, SimplifiedAlbum>();
-  const artists = new Map<string, SimplifiedArtist | Artist>();
+  const fullAlbums = new Map<string, Album>(frame.albums.map((a) => [a.id, a]));
+  const fullArtists = new Map<string, Artist>(frame.artists.map((a) => [a.id, a]));
+  const albums = new Map<string, AlbumFacts>();
+  const artists = new Map<string, ArtistFacts>();
+  // The first one met in song order stands for an album or artist the snapshot has no full object of.
+  const songArtists: RowOf<"song_artists">[] = [];
   for (const song of sortedSongs) {
-    albums.set(song.album.id, fullAlbums.get(song.album.id) ?? albums.get(song.album.id) ?? song.album);
-    for (const a of [...song.artists, ...song.album.artists]) artists.set(a.id, fullArtists.get(a.id) ?? artists.get(a.id) ?? a);
+    const albumId = d[song.at + 12] as string;
+    if (!albums.has(albumId)) {
+      const full = fullAlbums.get(albumId);
+      albums.set(albumId, full ? fullAlbumFacts(full) : digestedAlbumFacts(d, song.at));
+    }
+    const lists = artistListsAt(d, song.at);
+    for (const list of [lists.artists, lists.albumArtists]) {
+      const count = d[list] as number;
+      for (let k = 0, i = list + 1; k < count; k++, i += SIMPLE_ARTIST_FIELDS) {
+        const artistId = d[i] as string;
+        // song_artists lists the track's own artists, never the album's.
+        if (list === lists.artists) songArtists.push({ playlist_id: playlistId, song_id: song.id, artist_id: artistId, artist_position: k + 1 });
+        if (artists.has(artistId)) continue;
+        const full = fullArtists.get(artistId);
+        artists.set(artistId, full ? fullArtistFacts(full) : { id: artistId, name: d[i + 1] as string, genres: null, followers: null, popularity: null, url: d[i + 2] as string | null });
+      }
+    }
   }
 
   return {
     playlists: [
       {
         playlist_id: playlistId,
-        playlist_name: snapshot.playlist.name,
-        owner_id: snapshot.playlist.owner.id,
-        spotify_snapshot_id: snapshot.playlist.snapshot_id,
+        playlist_name: frame.playlist.name,
+        owner_id: frame.playlist.owner.id,
+        spotify_snapshot_id: frame.playlist.snapshot_id,
         // Every entry returned, skipped ones included: the playlist's length as Spotify shows it.
-        total_items: snapshot.entries.length,
+        total_items: position,
       },
     ],
     playlist_tracks: playlistTracks,
-    songs: sortedSongs.map((s): RowOf<"songs"> => ({
-      playlist_id: playlistId,
-      song_id: s.id,
-      song_name: s.name,
-      duration_ms: s.duration_ms,
-      explicit: s.explicit,
-      popularity: s.popularity ?? null,
-      isrc: s.external_ids?.isrc ?? null,
-      disc_number: s.disc_number,
-      track_number: s.track_number,
-      album_id: s.album.id,
-      song_url: urlOf(s),
-    })),
-    song_artists: sortedSongs.flatMap((s) =>
-      s.artists.map((a, i): RowOf<"song_artists"> => ({ playlist_id: playlistId, song_id: s.id, artist_id: a.id, artist_position: i + 1 })),
-    ),
+    songs: sortedSongs.map((s) => s.row),
+    song_artists: songArtists,
     albums: [...albums.values()].sort(byId).map((a): RowOf<"albums"> => ({
       playlist_id: playlistId,
       album_id: a.id,
@@ -119,20 +204,17 @@ export function snapshotToTables(snapshot: RawSnapshot): TableRows {
       release_date_precision: a.release_date_precision,
       release_year: releaseYear(a.release_date),
       total_tracks: a.total_tracks,
-      album_url: urlOf(a),
+      album_url: a.url,
     })),
-    artists: [...artists.values()].sort(byId).map((a): RowOf<"artists"> => {
-      const full = a as Partial<Artist>;
-      return {
-        playlist_id: playlistId,
-        artist_id: a.id,
-        artist_name: a.name,
-        genres: full.genres ? [...full.genres] : null,
-        followers: full.followers?.total ?? null,
-        popularity: full.popularity ?? null,
-        artist_url: urlOf(a),
-      };
-    }),
+    artists: [...artists.values()].sort(byId).map((a): RowOf<"artists"> => ({
+      playlist_id: playlistId,
+      artist_id: a.id,
+      artist_name: a.name,
+      genres: a.genres,
+      followers: a.followers,
+      popularity: a.popularity,
+      artist_url: a.url,
+    })),
   };
 }
 

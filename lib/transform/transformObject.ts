@@ -5,12 +5,13 @@
  * rejected: they say nothing about the input and a retry may succeed.
  */
 import { parsePartitionFolder, parseRawSnapshotKey, partitionFolder, rejectedKeys, RAW_PREFIX, RAW_SNAPSHOT_KEY_FORM, RAW_SNAPSHOT_PREFIX, REJECTED_PREFIX } from "../lake/layout";
-import { InvalidSnapshotError, parseRawSnapshot, parseRawSnapshotInPieces, type RawSnapshot } from "../snapshot/rawSnapshot";
+import { InvalidSnapshotError, parseRawSnapshot } from "../snapshot/rawSnapshot";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import type { TableName, TableRows } from "../tables/schema";
 import { assertTablesFit, RowDoesNotFitError, type CheckedColumns } from "../formats/rowCheck";
 import type { ParquetEncoder } from "../formats/parquetEncoder";
-import { rowCounts, snapshotToTables } from "./toTables";
+import { rowCounts, snapshotToTables, tablesFromDigests, type SnapshotFrame } from "./toTables";
+import { readDigestedSnapshot } from "./digestedSnapshot";
 import { writeCheckedTables } from "./writeTables";
 import { collectGarbage } from "../util/collectGarbage";
 
@@ -34,7 +35,7 @@ async function reject(store: ObjectStore, rawKey: string, body: Uint8Array, reas
   return { status: "rejected", rawKey, reason, rejectedKey: keys.copy };
 }
 
-function whatDoesNotMatch(snapshot: RawSnapshot, ref: { snapshotDate: string; playlistId: string }): string | undefined {
+function whatDoesNotMatch(snapshot: SnapshotFrame, ref: { snapshotDate: string; playlistId: string }): string | undefined {
   if (snapshot.snapshot_date !== ref.snapshotDate) {
     return `the key says snapshot_date ${ref.snapshotDate} but the document says ${snapshot.snapshot_date}; the extractor writes both from the same value, so this file was moved or edited by hand.`;
   }
@@ -86,18 +87,20 @@ async function readTables(
   if (!ref) {
     return reject(store, rawKey, await store.get(rawKey), `"${rawKey}" is not a raw snapshot key: expected ${RAW_SNAPSHOT_KEY_FORM} with a real date.`, now);
   }
-  // Read in pieces when the store can (the whole file is then never in memory beside the
-  // document); whole when it cannot, or when the file is not laid out for it. A rejection needs
-  // the bytes: they are read again then (the raw object stays where it is).
+  // Read in pieces when the store can (the whole file is then never in memory, and no entry's
+  // objects outlive its line); whole when it cannot, or when the file is not laid out for it or
+  // does not check: the whole read gives the same tables, or the error that names the field.
+  // A rejection needs the bytes: they are read again then (the raw object stays where it is).
   let body: Uint8Array | undefined;
   const rejectWith = async (reason: string) => reject(store, rawKey, body ?? (await store.get(rawKey)), reason, now);
   try {
-    let snapshot = store.getPieces ? await parseRawSnapshotInPieces(store.getPieces(rawKey)) : undefined;
-    if (!snapshot) snapshot = parseRawSnapshot((body = await store.get(rawKey)));
+    const digested = store.getPieces ? await readDigestedSnapshot(store.getPieces(rawKey)) : undefined;
+    const snapshot = digested ? undefined : parseRawSnapshot((body = await store.get(rawKey)));
+    const frame: SnapshotFrame = digested?.frame ?? snapshot!;
     options.parquet?.expectTables?.();
-    const mismatch = whatDoesNotMatch(snapshot, ref);
+    const mismatch = whatDoesNotMatch(frame, ref);
     if (mismatch) return rejectWith(`key and content disagree: ${mismatch}`);
-    const tables = snapshotToTables(snapshot);
+    const tables = digested ? tablesFromDigests(digested.frame, digested.entries) : snapshotToTables(snapshot!);
     // The boundary: every value must fit its table's column type (int32, int64, ...) before anything is written.
     return { ref, tables, columns: assertTablesFit(tables) };
   } catch (err) {
