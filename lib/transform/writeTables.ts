@@ -49,7 +49,8 @@ export async function writeCheckedTables(
   const files = (["parquet", "csv"] as const).flatMap((format) =>
     TABLE_NAMES.map((table, i) => ({ key: tableFileKey(format, table, snapshotDate, playlistId), body: bodies[format][i] })),
   );
-  for (const { key, body } of files) await store.put(key, body, contentTypeFor(key));
+  // All at once: each put is a few round trips (to the disk's thread pool, or to S3) that need not wait for the others'.
+  await Promise.all(files.map(({ key, body }) => store.put(key, body, contentTypeFor(key))));
   return files.map((f) => f.key);
 }
 
