@@ -172,7 +172,13 @@ function slopePer1k(points: [number, number][]): number {
   return num / den;
 }
 
-export async function runTransformProcessBench(items = 10_000, pairedRuns = 5): Promise<TransformProcessResult> {
+/**
+ * Pairs of runs: single runs of either side vary by ±15 % on this shared machine, and on 5 pairs
+ * (until 26 November) the medians still moved by about as much as the two sides differed.
+ */
+const PAIRED_RUNS = 9;
+
+export async function runTransformProcessBench(items = 10_000, pairedRuns = PAIRED_RUNS): Promise<TransformProcessResult> {
   if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} is missing: it measures peak RSS (Debian: apt-get install time).`);
   const raw = await benchRawSnapshot(items);
   const pandas = findPandas();
