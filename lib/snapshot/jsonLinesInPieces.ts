@@ -19,7 +19,7 @@
  *
  * A caller may take an array's element lines itself (a LineSink, chosen by the skeleton line that
  * opens the array): the raw snapshot's entries are digested as they come (digestedSnapshot.ts),
- * so their objects die young, and a share of them on another thread.
+ * so their objects die young.
  */
 import { parseJsonInParts } from "./parseJsonInParts";
 
@@ -38,7 +38,7 @@ const MAX_LINE_BYTES = 8 * 1024 * 1024;
 export interface LineSink {
   /** One element's bytes, its trailing comma cut; false when it is not one (the parse then gives undefined). */
   line(buf: Buffer, start: number, end: number): boolean;
-  /** What stands for the array in the document once its lines are read; undefined when it cannot be read. */
+  /** What stands for the array in the document once its lines are read. */
   finish(): unknown;
 }
 
@@ -122,12 +122,6 @@ export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>, 
   const last = Buffer.concat(carry);
   if (last.length > 0 && !onLine(last, 0, last.length)) return undefined;
   if (sink) return undefined;
-  const arrays: unknown[] = [];
-  for (const s of sinks) {
-    const array = await s.finish();
-    if (array === undefined) return undefined;
-    arrays.push(array);
-  }
   skeleton.pop(); // the "\n" onLine put after the last line (or a trailing one, only white space)
-  return parseJsonInParts(Buffer.concat(skeleton), arrays);
+  return parseJsonInParts(Buffer.concat(skeleton), sinks.map((s) => s.finish()));
 }
