@@ -1,9 +1,8 @@
 /**
  * What the tables take from one playlist entry, as a flat run of primitives appended to an
  * array. Once an entry is digested its API objects (about 1.5 KB of JSON each) can die young
- * instead of living until the tables are built, and a thread can send the digests of
- * thousands of entries as one array of primitives: for 5,000 entries, structured clone of their
- * digests took 13 to 17 ms where JSON.parse of their lines took 41 to 65 (measured here).
+ * instead of living until the tables are built (digestedSnapshot.ts says what that saves); the
+ * primitives are all that is kept.
  *
  * One entry's run, in order:
  *
@@ -14,7 +13,7 @@
  *     the number of album artists, then id, name, url | null of each,
  *     the number of artists, then id, name, url | null of each
  *
- * readDigests (toTables.ts) reads it back; TRACK_FIELDS and SIMPLE_ARTIST_FIELDS are its sizes.
+ * tablesFromDigests (toTables.ts) reads it back; TRACK_FIELDS and SIMPLE_ARTIST_FIELDS are its sizes.
  */
 import { z } from "zod";
 import { InvalidSnapshotError } from "../snapshot/rawSnapshot";
@@ -32,7 +31,8 @@ export const TRACK_FIELDS = 19;
 /** Values per artist: id, name, url. */
 export const SIMPLE_ARTIST_FIELDS = 3;
 
-const urlOf = (o: { external_urls?: { spotify?: string } }) => o.external_urls?.spotify ?? null;
+/** An object's Spotify URL, null when it has none. */
+export const urlOf = (o: { external_urls?: { spotify?: string } }) => o.external_urls?.spotify ?? null;
 
 function readTrack(entry: PlaylistEntry, index: number): Track | undefined {
   try {

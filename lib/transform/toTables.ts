@@ -7,7 +7,7 @@ import type { RawSnapshot } from "../snapshot/rawSnapshot";
 import type { Album, Artist } from "../spotify/schemas";
 import type { RowOf, TableRows } from "../tables/schema";
 import { byId } from "../util/collections";
-import { digestEntry, SIMPLE_ARTIST_FIELDS, SKIPPED, TRACK_FIELDS, type DigestValue, type EntryDigests } from "./entryDigest";
+import { digestEntry, SIMPLE_ARTIST_FIELDS, SKIPPED, TRACK_FIELDS, urlOf, type DigestValue, type EntryDigests } from "./entryDigest";
 
 /** "2021-03-05", "2021-03" or "2021" → 2021; "0000" (Spotify's unknown year) or junk → null. */
 export function releaseYear(releaseDate: string): number | null {
@@ -44,8 +44,6 @@ interface DigestedSong {
   row: RowOf<"songs">;
   at: number;
 }
-
-const urlOf = (o: { external_urls?: { spotify?: string } }) => o.external_urls?.spotify ?? null;
 
 const fullAlbumFacts = (a: Album): AlbumFacts => ({
   id: a.id,
@@ -86,7 +84,11 @@ function artistListsAt(d: readonly DigestValue[], at: number): { albumArtists: n
 /** The raw snapshot without its entries: the frame the entries' digests are read with. */
 export type SnapshotFrame = Omit<RawSnapshot, "entries">;
 
-/** The digests of every entry of a snapshot, in playlist order (entryDigest.ts); throws like tablesFromDigests. */
+/**
+ * Rows of every table of a raw snapshot read whole: its entries digested (entryDigest.ts), then
+ * tablesFromDigests. Throws an InvalidSnapshotError naming entries[i] for a track or an added_at
+ * that does not fit.
+ */
 export function snapshotToTables(snapshot: RawSnapshot): TableRows {
   const digests: EntryDigests = [];
   const extractedAt = snapshot.extraction.finished_at;
@@ -110,7 +112,7 @@ export function snapshotToTables(snapshot: RawSnapshot): TableRows {
  * - Missing popularity, followers or genres stay null (never 0); an empty genres list stays [].
  */
 export function tablesFromDigests(frame: SnapshotFrame, digests: readonly DigestValue[]): TableRows {
-  const d = digests;
+  const d = digests; // read by offset, laid out as entryDigest.ts says
   const playlistId = frame.playlist_id;
   const playlistTracks: RowOf<"playlist_tracks">[] = [];
   const songs = new Map<string, DigestedSong>();
