@@ -1,7 +1,8 @@
 /**
  * lib/transform/digestedSnapshot.ts: a raw snapshot read in pieces with its entries digested line
  * by line must give exactly the tables of the whole read (parseRawSnapshot + snapshotToTables),
- * and must decline, for the whole read to explain, whatever that read would reject.
+ * and must decline, for the whole read to explain, whatever that read would reject; a compact
+ * snapshot (the layout before) is returned parsed, read once.
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,7 +14,7 @@ import { parseRawSnapshot, type RawSnapshot } from "../lib/snapshot/rawSnapshot"
 import type { Json } from "../lib/standin/recordedData";
 import { LocalStore } from "../lib/storage/localStore";
 import type { ObjectStore } from "../lib/storage/objectStore";
-import { readDigestedSnapshot } from "../lib/transform/digestedSnapshot";
+import { readSnapshotInPieces } from "../lib/transform/digestedSnapshot";
 import { snapshotToTables, tablesFromDigests } from "../lib/transform/toTables";
 import { transformRawObject } from "../lib/transform/transformObject";
 import { piecesOf } from "./support/pieces";
@@ -52,15 +53,21 @@ const VARIANTS: [string, () => RawSnapshot][] = [
   ["every kind of entry", everyKindOfEntry],
 ];
 
-describe("readDigestedSnapshot: entries digested line by line as the pieces come", () => {
+/** The digested snapshot read from `text` in pieces of `size`, or a failure naming what came instead. */
+async function digestedFrom(text: string, size: number) {
+  const read = await readSnapshotInPieces(piecesOf(text, size));
+  if (read?.kind !== "digested") throw new Error(`${size}-byte pieces: expected the digests, got ${read ? read.kind : "undefined"}`);
+  return read;
+}
+
+describe("readSnapshotInPieces: entries digested line by line as the pieces come", () => {
   for (const [name, make] of VARIANTS) {
     it(`gives the tables of the whole read: ${name}, whatever the piece size`, async () => {
       const text = stringifyInLines(make());
       const whole = snapshotToTables(parseRawSnapshot(text));
       for (const size of PIECE_SIZES) {
-        const digested = await readDigestedSnapshot(piecesOf(text, size));
-        expect(digested, `${size}-byte pieces`).to.not.equal(undefined);
-        expect(tablesFromDigests(digested!.frame, digested!.entries), `${size}-byte pieces`).to.deep.equal(whole);
+        const digested = await digestedFrom(text, size);
+        expect(tablesFromDigests(digested.frame, digested.entries), `${size}-byte pieces`).to.deep.equal(whole);
       }
     });
   }
@@ -98,7 +105,7 @@ describe("readDigestedSnapshot: entries digested line by line as the pieces come
     for (const [name, text, reason] of cases) {
       it(name, async () => {
         const body = text();
-        expect(await readDigestedSnapshot(piecesOf(body, 4096))).to.equal(undefined);
+        expect(await readSnapshotInPieces(piecesOf(body, 4096))).to.equal(undefined);
         const store = new LocalStore(dir);
         const key = rawSnapshotKey(DATE, THE_CORE_ID);
         await store.put(key, body);
@@ -119,7 +126,37 @@ describe("readDigestedSnapshot: entries digested line by line as the pieces come
     const tricky = { format, snapshot_date, playlist_id, playlist, 'x"entries': snapshot.entries, ...others };
     const text = stringifyInLines(tricky);
     expect(text).to.include('"x\\"entries":[\n');
-    expect(await readDigestedSnapshot(piecesOf(text, 4096))).to.equal(undefined);
+    expect(await readSnapshotInPieces(piecesOf(text, 4096))).to.equal(undefined);
     expect(snapshotToTables(parseRawSnapshot(text))).to.deep.equal(snapshotToTables(snapshot));
+  });
+
+  it("returns a compact snapshot (the layout before) parsed, so the transform reads it once and writes the same files", async () => {
+    const snapshot = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE });
+    const compact = JSON.stringify(snapshot);
+    const read = await readSnapshotInPieces(piecesOf(compact, 4096));
+    expect(read?.kind).to.equal("parsed");
+    expect(read?.kind === "parsed" && read.json).to.deep.equal(JSON.parse(compact));
+
+    const dirs = [mkdtempSync(path.join(tmpdir(), "compact-")), mkdtempSync(path.join(tmpdir(), "lines-"))];
+    try {
+      const [compactStore, linesStore] = dirs.map((d) => new LocalStore(d));
+      const key = rawSnapshotKey(DATE, THE_CORE_ID);
+      await compactStore.put(key, compact);
+      await linesStore.put(key, stringifyInLines(snapshot));
+      let wholeReads = 0;
+      const get = compactStore.get.bind(compactStore);
+      compactStore.get = async (k: string) => (wholeReads++, get(k));
+      expect((await transformRawObject(compactStore, key)).status).to.equal("transformed");
+      expect(wholeReads, "no second, whole read").to.equal(0);
+      expect((await transformRawObject(linesStore, key)).status).to.equal("transformed");
+      const files = async (store: LocalStore) => {
+        const out: Record<string, string> = {};
+        for (const k of await store.list("transformed_data/")) out[k] = Buffer.from(await store.get(k)).toString("base64");
+        return out;
+      };
+      expect(await files(compactStore)).to.deep.equal(await files(linesStore));
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
   });
 });

@@ -10,6 +10,8 @@ import { BatchCreatePartitionCommand, GlueClient } from "@aws-sdk/client-glue";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { createTransformHandler, RecordsFailedError, transformHandlerFromEnv } from "../handlers/transform";
 import { TRANSFORM_LOG, TRANSFORM_TRIGGER } from "../contracts/transform";
+import { s3Body } from "./support/s3Body";
+import { stringifyInLines } from "../lib/snapshot/jsonInLines";
 import { decodeS3Key, rawKeysFromEvent, type S3NotificationEvent } from "../handlers/s3Event";
 import { allTableRoots, catalogTableName, FILE_FORMATS, rawSnapshotKey, rejectedKeys, tableFileKey, TRANSFORMED_PREFIX } from "../lib/lake/layout";
 import { GlueCatalogModel } from "./support/glueCatalogModel";
@@ -84,10 +86,12 @@ describe("transform handler (mocked S3 and Glue)", () => {
     s3 = mockS3Client();
     glue = mockGlueClient();
   });
-  const body = new TextEncoder().encode(JSON.stringify(recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE })));
+  // Laid out as the extractor writes it (one array element per line): the Lambda digests it as S3 streams it.
+  const body = new TextEncoder().encode(stringifyInLines(recordedSnapshot(TO_FIND_ID, { snapshotDate: DATE })));
 
   beforeEach(() => {
-    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: RAW_KEY }).resolves({ Body: { transformToByteArray: async () => body } as never });
+    // A fresh body per call: a real one is a stream that can be read once.
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: RAW_KEY }).callsFake(() => ({ Body: s3Body(body) as never }));
     s3.on(PutObjectCommand).resolves({});
     s3.on(HeadObjectCommand).rejects(Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } }));
   });
@@ -142,7 +146,7 @@ describe("transform handler (mocked S3 and Glue)", () => {
   });
 
   it("rejects an unreadable snapshot (copy and reason under raw_data/rejected/), logs it for the alarm, registers no partition", async () => {
-    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: RAW_KEY }).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode("{not json") } as never });
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: RAW_KEY }).callsFake(() => ({ Body: s3Body("{not json") as never }));
     const logger = new RecordingLogger();
     const result = await handler(logger)(s3Event(RAW_KEY));
     expect(result.outcomes[0].status).to.equal("rejected");
@@ -156,7 +160,7 @@ describe("transform handler (mocked S3 and Glue)", () => {
     const badKey = rawSnapshotKey(DATE, THE_CORE_ID);
     const bad = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE });
     bad.entries[0] = editTrack(bad.entries[0] as Json, (t) => (t.duration_ms = 3e9)) as typeof bad.entries[number];
-    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: badKey }).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode(JSON.stringify(bad)) } as never });
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: badKey }).callsFake(() => ({ Body: s3Body(JSON.stringify(bad)) as never }));
     new GlueCatalogModel(DATABASE, TABLES).attach(glue);
     const logger = new RecordingLogger();
     const result = await handler(logger)({ Records: [...s3Event(badKey).Records!, ...s3Event(RAW_KEY).Records!] });

@@ -107,6 +107,36 @@ describe("S3Store against s3rver", () => {
     expect((err as Error).message).to.include("s3://lake");
   });
 
+  it("streams an object in pieces whose bytes, in order, are the object's; a missing key is ObjectNotFoundError", async () => {
+    const key = rawSnapshotKey("2026-11-20", "37i9dQZF1DXcBWIGoYBM5M");
+    const text = Array.from({ length: 40_000 }, (_, i) => `{"i":${i},"name":"Ünïcode 藝術家 ${i}"}`).join(",\n");
+    await store.put(key, text);
+    const pieces: Uint8Array[] = [];
+    for await (const piece of store.getPieces(key)) pieces.push(Buffer.from(piece));
+    expect(pieces.length, "more than one piece").to.be.greaterThan(1);
+    expect(Buffer.concat(pieces).toString("utf8")).to.equal(text);
+    const missing = async () => {
+      for await (const piece of store.getPieces("raw_data/none.json")) void piece;
+    };
+    const err = await missing().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ObjectNotFoundError);
+  });
+
+  it("frees the connection of a stream left after its first piece: 60 such reads (more than the SDK's 50 sockets), then a whole one", async () => {
+    const key = "raw_data/big.json";
+    await store.put(key, "x".repeat(2 * 1024 * 1024));
+    for (let i = 0; i < 60; i++) {
+      for await (const piece of store.getPieces(key)) {
+        expect(piece.byteLength).to.be.greaterThan(0);
+        break;
+      }
+    }
+    expect((await store.get(key)).byteLength).to.equal(2 * 1024 * 1024);
+  });
+
   it("does not mistake a missing bucket for a missing object", async () => {
     const wrongBucket = new S3Store({ bucket: "no-such-bucket", client: s3.client });
     const err = await wrongBucket.get("a.json").then(

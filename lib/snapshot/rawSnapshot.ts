@@ -101,7 +101,7 @@ export function isRawSnapshotApartFromEntries(json: Record<string, unknown>): bo
 }
 
 /** The parsed document checked as a raw snapshot; the error names the field that does not fit. */
-function checkRawSnapshot(json: unknown): RawSnapshot {
+export function checkRawSnapshot(json: unknown): RawSnapshot {
   if (typeof json !== "object" || json === null || (json as { format?: unknown }).format !== RAW_SNAPSHOT_FORMAT) {
     throw new InvalidSnapshotError(`not a raw snapshot: expected "format": "${RAW_SNAPSHOT_FORMAT}"; only files written by the extractor belong under ${RAW_SNAPSHOT_PREFIX}.../.`);
   }

@@ -80,6 +80,28 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  /**
+   * The object's bytes in the chunks GetObject's body streams them in (ObjectStore.getPieces), so
+   * a raw snapshot is transformed as it arrives, never whole in memory. In Node.js the body is the
+   * HTTP response's Readable with the SDK's stream mixin (@smithy/util-stream sdkStreamMixin:
+   * Object.assign(stream, { transformToByteArray, ... })): an async iterable of Buffers. A loop
+   * that stops early ends the iteration, which destroys the stream and frees its connection.
+   */
+  async *getPieces(key: string): AsyncIterable<Uint8Array> {
+    let body: unknown;
+    try {
+      body = (await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))).Body;
+    } catch (err) {
+      if (isNotFound(err)) throw new ObjectNotFoundError(key, this.location);
+      throw err;
+    }
+    if (body === undefined) return;
+    if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== "function") {
+      throw new Error(`GetObject's body for ${key} is not a Node.js stream; read it whole with get().`);
+    }
+    yield* body as AsyncIterable<Uint8Array>;
+  }
+
   async exists(key: string): Promise<boolean> {
     try {
       await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));

@@ -5,13 +5,13 @@
  * rejected: they say nothing about the input and a retry may succeed.
  */
 import { parsePartitionFolder, parseRawSnapshotKey, partitionFolder, rejectedKeys, RAW_PREFIX, RAW_SNAPSHOT_KEY_FORM, RAW_SNAPSHOT_PREFIX, REJECTED_PREFIX } from "../lake/layout";
-import { InvalidSnapshotError, parseRawSnapshot } from "../snapshot/rawSnapshot";
+import { checkRawSnapshot, InvalidSnapshotError, parseRawSnapshot } from "../snapshot/rawSnapshot";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import type { TableName, TableRows } from "../tables/schema";
 import { assertTablesFit, RowDoesNotFitError, type CheckedColumns } from "../formats/rowCheck";
 import type { ParquetEncoder } from "../formats/parquetEncoder";
 import { rowCounts, snapshotToTables, tablesFromDigests, type SnapshotFrame } from "./toTables";
-import { readDigestedSnapshot } from "./digestedSnapshot";
+import { readSnapshotInPieces } from "./digestedSnapshot";
 import { writeCheckedTables } from "./writeTables";
 import { collectGarbage } from "../util/collectGarbage";
 
@@ -94,8 +94,9 @@ async function readTables(
   let body: Uint8Array | undefined;
   const rejectWith = async (reason: string) => reject(store, rawKey, body ?? (await store.get(rawKey)), reason, now);
   try {
-    const digested = store.getPieces ? await readDigestedSnapshot(store.getPieces(rawKey)) : undefined;
-    const snapshot = digested ? undefined : parseRawSnapshot((body = await store.get(rawKey)));
+    const inPieces = store.getPieces ? await readSnapshotInPieces(store.getPieces(rawKey)) : undefined;
+    const digested = inPieces?.kind === "digested" ? inPieces : undefined;
+    const snapshot = digested ? undefined : inPieces?.kind === "parsed" ? checkRawSnapshot(inPieces.json) : parseRawSnapshot((body = await store.get(rawKey)));
     const frame: SnapshotFrame = digested?.frame ?? snapshot!;
     options.parquet?.expectTables?.();
     const mismatch = whatDoesNotMatch(frame, ref);
