@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { rawSnapshotKey } from "../lib/lake/layout";
 import { stringifyInLines } from "../lib/snapshot/jsonInLines";
-import { parseRawSnapshot, type RawSnapshot } from "../lib/snapshot/rawSnapshot";
+import { checkRawSnapshot, parseRawSnapshot, type RawSnapshot } from "../lib/snapshot/rawSnapshot";
 import type { Json } from "../lib/standin/recordedData";
 import { LocalStore } from "../lib/storage/localStore";
 import type { ObjectStore } from "../lib/storage/objectStore";
@@ -128,6 +128,18 @@ describe("readSnapshotInPieces: entries digested line by line as the pieces come
     expect(text).to.include('"x\\"entries":[\n');
     expect(await readSnapshotInPieces(piecesOf(text, 4096))).to.equal(undefined);
     expect(snapshotToTables(parseRawSnapshot(text))).to.deep.equal(snapshotToTables(snapshot));
+  });
+
+  it("reads an empty playlist (its entries written as [] on the frame's line) parsed, to the whole read's tables", async () => {
+    const empty = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE, entries: [] });
+    const text = stringifyInLines(empty);
+    expect(text).to.include('"entries":[]');
+    const read = await readSnapshotInPieces(piecesOf(text, 300));
+    if (read?.kind !== "parsed") throw new Error(`expected the parsed document, got ${read?.kind}`);
+    const tables = snapshotToTables(checkRawSnapshot(read.json));
+    expect(tables).to.deep.equal(snapshotToTables(parseRawSnapshot(text)));
+    expect(tables.playlists[0].total_items).to.equal(0);
+    expect(tables.playlist_tracks).to.deep.equal([]);
   });
 
   it("returns a compact snapshot (the layout before) parsed, so the transform reads it once and writes the same files", async () => {
