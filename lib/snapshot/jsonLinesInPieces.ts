@@ -18,7 +18,7 @@
  * value, so those lines together are that valid document with those elements.
  *
  * A caller may take an array's element lines itself (a LineSink, chosen by the skeleton line that
- * opens the array): the raw snapshot's entries are digested as they come (digestedSnapshot.ts),
+ * opens the array): the raw snapshot's entries are digested as they come (snapshotInPieces.ts),
  * so their objects die young.
  */
 import { parseJsonInParts } from "./parseJsonInParts";

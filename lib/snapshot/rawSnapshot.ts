@@ -89,7 +89,7 @@ export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
 /**
  * Whether a parsed document is a raw snapshot apart from its entries (its frame, artists and
  * albums pass checkRawSnapshot's checks): for a reader that checks the entries one by one as
- * it reads them (digestedSnapshot.ts). Yes or no only: on no, read it with parseRawSnapshot,
+ * it reads them (snapshotInPieces.ts). Yes or no only: on no, read it with parseRawSnapshot,
  * whose error names the field.
  */
 export function isRawSnapshotApartFromEntries(json: Record<string, unknown>): boolean {

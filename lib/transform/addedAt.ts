@@ -85,7 +85,7 @@ export function parseAddedAt(value: string, extractedAt: string): Date | string 
 /**
  * parseAddedAt's instant in milliseconds. Without `extractedAt` there is no upper bound: a raw
  * snapshot read in pieces has its extraction record at its end, after the entries; the reader
- * keeps the largest value and checks it once the record is known (digestedSnapshot.ts).
+ * keeps the largest value and checks it once the record is known (snapshotInPieces.ts).
  */
 export function addedAtMs(value: string, extractedAt: string | undefined): number | string {
   const ms = canonicalUtcMs(value);

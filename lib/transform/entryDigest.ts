@@ -1,7 +1,7 @@
 /**
  * What the tables take from one playlist entry, as a flat run of primitives appended to an
  * array. Once an entry is digested its API objects (about 1.5 KB of JSON each) can die young
- * instead of living until the tables are built (digestedSnapshot.ts says what that saves); the
+ * instead of living until the tables are built (snapshotInPieces.ts says what that saves); the
  * primitives are all that is kept.
  *
  * One entry's run, in order:

@@ -11,7 +11,7 @@ import type { TableName, TableRows } from "../tables/schema";
 import { assertTablesFit, RowDoesNotFitError, type CheckedColumns } from "../formats/rowCheck";
 import type { ParquetEncoder } from "../formats/parquetEncoder";
 import { rowCounts, snapshotToTables, tablesFromDigests, type SnapshotFrame } from "./toTables";
-import { readSnapshotInPieces } from "./digestedSnapshot";
+import { readSnapshotInPieces } from "./snapshotInPieces";
 import { writeCheckedTables } from "./writeTables";
 import { collectGarbage } from "../util/collectGarbage";
 

@@ -1,5 +1,5 @@
 /**
- * lib/transform/digestedSnapshot.ts: a raw snapshot read in pieces with its entries digested line
+ * lib/transform/snapshotInPieces.ts: a raw snapshot read in pieces with its entries digested line
  * by line must give exactly the tables of the whole read (parseRawSnapshot + snapshotToTables),
  * and must decline, for the whole read to explain, whatever that read would reject; a compact
  * snapshot (the layout before) is returned parsed, read once.
@@ -14,7 +14,7 @@ import { checkRawSnapshot, parseRawSnapshot, type RawSnapshot } from "../lib/sna
 import type { Json } from "../lib/standin/recordedData";
 import { LocalStore } from "../lib/storage/localStore";
 import type { ObjectStore } from "../lib/storage/objectStore";
-import { readSnapshotInPieces } from "../lib/transform/digestedSnapshot";
+import { readSnapshotInPieces } from "../lib/transform/snapshotInPieces";
 import { snapshotToTables, tablesFromDigests } from "../lib/transform/toTables";
 import { transformRawObject } from "../lib/transform/transformObject";
 import { piecesOf } from "./support/pieces";
