@@ -75,11 +75,10 @@ const digestedAlbumFacts = (d: readonly DigestValue[], at: number): AlbumFacts =
   url: d[at + 18] as string | null,
 });
 
-/** Where the album artists (their count first) and the artists of the track whose digest starts at `at` are. */
-function artistListsAt(d: readonly DigestValue[], at: number): { albumArtists: number; artists: number } {
-  const albumArtists = at + TRACK_FIELDS;
-  return { albumArtists, artists: albumArtists + 1 + (d[albumArtists] as number) * SIMPLE_ARTIST_FIELDS };
-}
+/** Where a list of artists that starts at `at` (its count first) ends. */
+const artistsEnd = (d: readonly DigestValue[], at: number): number => at + 1 + (d[at] as number) * SIMPLE_ARTIST_FIELDS;
+/** Where the artists of the track whose digest starts at `at` are (their count first); its album's come first, at at + TRACK_FIELDS. */
+const trackArtistsAt = (d: readonly DigestValue[], at: number): number => artistsEnd(d, at + TRACK_FIELDS);
 
 /** The raw snapshot without its entries: the frame the entries' digests are read with. */
 export type SnapshotFrame = Omit<RawSnapshot, "entries">;
@@ -152,8 +151,7 @@ export function tablesFromDigests(frame: SnapshotFrame, digests: readonly Digest
         },
       });
     }
-    const { artists } = artistListsAt(d, at);
-    at = artists + 1 + (d[artists] as number) * SIMPLE_ARTIST_FIELDS;
+    at = artistsEnd(d, trackArtistsAt(d, at));
   }
 
   const sortedSongs = [...songs.values()].sort(byId);
@@ -169,13 +167,13 @@ export function tablesFromDigests(frame: SnapshotFrame, digests: readonly Digest
       const full = fullAlbums.get(albumId);
       albums.set(albumId, full ? fullAlbumFacts(full) : digestedAlbumFacts(d, song.at));
     }
-    const lists = artistListsAt(d, song.at);
-    for (const list of [lists.artists, lists.albumArtists]) {
+    const trackArtists = trackArtistsAt(d, song.at);
+    for (const list of [trackArtists, song.at + TRACK_FIELDS]) {
       const count = d[list] as number;
       for (let k = 0, i = list + 1; k < count; k++, i += SIMPLE_ARTIST_FIELDS) {
         const artistId = d[i] as string;
         // song_artists lists the track's own artists, never the album's.
-        if (list === lists.artists) songArtists.push({ playlist_id: playlistId, song_id: song.id, artist_id: artistId, artist_position: k + 1 });
+        if (list === trackArtists) songArtists.push({ playlist_id: playlistId, song_id: song.id, artist_id: artistId, artist_position: k + 1 });
         if (artists.has(artistId)) continue;
         const full = fullArtists.get(artistId);
         artists.set(artistId, full ? fullArtistFacts(full) : { id: artistId, name: d[i + 1] as string, genres: null, followers: null, popularity: null, url: d[i + 2] as string | null });
