@@ -93,11 +93,7 @@ export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
  * whose error names the field.
  */
 export function isRawSnapshotApartFromEntries(json: Record<string, unknown>): boolean {
-  return (
-    json.format === RAW_SNAPSHOT_FORMAT &&
-    isFrame({ ...json, entries: [] }) &&
-    ELEMENT_CHECKS.every(([key, check]) => key === "entries" || everyElement(json[key], check))
-  );
+  return isFrame({ ...json, entries: [] }) && ELEMENT_CHECKS.every(([key, check]) => key === "entries" || everyElement(json[key], check));
 }
 
 /** The parsed document checked as a raw snapshot; the error names the field that does not fit. */

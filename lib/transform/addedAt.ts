@@ -56,7 +56,7 @@ function digitsAt(value: string, start: number, end: number): number {
 /**
  * The milliseconds of "YYYY-MM-DDTHH:MM:SSZ" with a real date and time from 1970 on (no leap
  * second), read digit by digit; undefined for any other text, which the pattern then reads. It
- * gives what parseAddedAtByPattern gives for those values (test/addedAt.test.ts compares them)
+ * gives what addedAtMsByPattern gives for those values (test/addedAt.test.ts compares them)
  * and is the one path of nearly every entry: run cold over 10,000 entries, the pattern and
  * Date.parse took about 18 ms of a CLI transform.
  */
@@ -74,18 +74,11 @@ function canonicalUtcMs(value: string): number | undefined {
 }
 
 /**
- * The instant of an RFC 3339 timestamp between ADDED_AT_MIN and one day after `extractedAt`,
- * or a sentence saying why the value is not one.
- */
-export function parseAddedAt(value: string, extractedAt: string): Date | string {
-  const ms = addedAtMs(value, extractedAt);
-  return typeof ms === "number" ? new Date(ms) : ms;
-}
-
-/**
- * parseAddedAt's instant in milliseconds. Without `extractedAt` there is no upper bound: a raw
- * snapshot read in pieces has its extraction record at its end, after the entries; the reader
- * keeps the largest value and checks it once the record is known (snapshotInPieces.ts).
+ * The instant, in milliseconds, of an RFC 3339 timestamp between ADDED_AT_MIN and one day after
+ * `extractedAt`, or a sentence saying why the value is not one. Without `extractedAt` there is
+ * no upper bound: a raw snapshot read in pieces has its extraction record at its end, after the
+ * entries; the reader keeps the largest value and checks it once the record is known
+ * (snapshotInPieces.ts).
  */
 export function addedAtMs(value: string, extractedAt: string | undefined): number | string {
   const ms = canonicalUtcMs(value);
@@ -93,13 +86,8 @@ export function addedAtMs(value: string, extractedAt: string | undefined): numbe
   return addedAtMsByPattern(value, extractedAt);
 }
 
-/** parseAddedAt for every form RFC 3339 allows, by its pattern (exported for the test that compares the two paths). */
-export function parseAddedAtByPattern(value: string, extractedAt: string): Date | string {
-  const ms = addedAtMsByPattern(value, extractedAt);
-  return typeof ms === "number" ? new Date(ms) : ms;
-}
-
-function addedAtMsByPattern(value: string, extractedAt: string | undefined): number | string {
+/** addedAtMs for every form RFC 3339 allows, by its pattern (exported for the test that compares the two paths). */
+export function addedAtMsByPattern(value: string, extractedAt: string | undefined): number | string {
   const m = RFC3339.exec(value);
   if (!m) return `"${value}" is not an RFC 3339 timestamp (like 2023-03-10T05:39:11Z)`;
   const [, year, month, day, hour, minute, second, , zone] = m;
