@@ -125,6 +125,9 @@ describe("S3Store against s3rver", () => {
     expect(err).to.be.instanceOf(ObjectNotFoundError);
   });
 
+  // The SDK's Node.js handler keeps at most 50 sockets per agent (@smithy/node-http-handler,
+  // NodeHttpHandler.resolveDefaultConfig: `const maxSockets = 50`), so a stream left open holds one
+  // of them: past 50 such reads, a further request would wait forever.
   it("frees the connection of a stream left after its first piece: 60 such reads (more than the SDK's 50 sockets), then a whole one", async () => {
     const key = "raw_data/big.json";
     await store.put(key, "x".repeat(2 * 1024 * 1024));
