@@ -8,7 +8,7 @@ import { buildMultiDayLake, type MultiDayLake } from "./support/sqlLake";
 import { trinoParser } from "./support/sqlTrinoParser";
 import { recordedEntries, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
 
-const VIEW_NAMES = ["playlist_snapshot", "latest_snapshot", "daily_changes", "artist_daily"];
+const VIEW_NAMES = ["playlist_snapshot", "latest_snapshot", "daily_changes", "artist_daily", "playlist_chart"];
 
 describe("SQL files", () => {
   describe("parse as Athena (Trino) SQL with dt-sql-parser", function () {
