@@ -15,7 +15,7 @@ import type { PlaylistEntry, PlaylistItemsPage } from "../spotify/schemas";
 import { runPool, type Deadline } from "./deadline";
 
 /**
- * The most entries one playlist may have for this extractor (README "Limits"): far above what
+ * The most entries one playlist may have for this extractor (docs/spotify-client.md, "When Spotify misbehaves"): far above what
  * Spotify's apps let a user build, low enough that a lying `total` cannot exhaust the run.
  */
 export const MAX_PLAYLIST_ENTRIES = 100_000;
@@ -62,7 +62,7 @@ export async function fetchPages(
   const total = pages.get(0)!.total;
   if (total > maxEntries) {
     throw new InvalidResponseError(
-      `Spotify says playlist ${playlistId} has ${total} entries, more than the ${maxEntries} this extractor reads (MAX_PLAYLIST_ENTRIES, README "When Spotify misbehaves"); ` +
+      `Spotify says playlist ${playlistId} has ${total} entries, more than the ${maxEntries} this extractor reads (MAX_PLAYLIST_ENTRIES, docs/spotify-client.md, "When Spotify misbehaves"); ` +
         `the answer is not believable, so nothing was fetched further and nothing was written. Run again later; if it persists, report it.`,
     );
   }

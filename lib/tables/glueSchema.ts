@@ -19,7 +19,7 @@
  * - every present field of a string column is a string: an empty field reads as '' (there is no
  *   null marker: trinodb/trino CsvDeserializer, "bug for bug compatible with OpenCSVSerde");
  * - "does not support embedded line breaks": the writer replaces them (lib/formats/csvDialect.ts).
- * The README section "CSV tables in Athena" tells the whole story; test/support/openCsvSerde.ts
+ * docs/lake-format.md, "CSV tables in Athena", tells the whole story; test/support/openCsvSerde.ts
  * models the SerDe and test/athenaCsv.test.ts feeds it the writer's real output.
  *
  * For users of these tables: a crawler over them must not rewrite them (its SchemaChangePolicy

@@ -1,6 +1,6 @@
 /**
  * The two documented places where Athena's OpenCSVSerDe cannot return the value the transform
- * wrote (README "CSV tables in Athena"), as one function the tests apply to the written value:
+ * wrote (docs/lake-format.md, "CSV tables in Athena"), as one function the tests apply to the written value:
  * - a string column has no NULL: an empty field reads as '' (trinodb/trino CsvDeserializer);
  * - no value can hold a line break ("The Open CSV SerDe does not support embedded line breaks in
  *   CSV files", Athena guide "Open CSV SerDe for processing CSV"): the writer puts U+2028 instead.
