@@ -7,16 +7,16 @@ export function deadLetterQueue(name: string, parent: pulumi.Resource): aws.sqs.
 }
 
 /**
- * Asynchronous invocations retry twice, then go to the queue with the event and the error
+ * Asynchronous invocations retry `retries` times (Lambda's default and maximum: 2), then go to the queue with the event and the error
  * (Lambda developer guide, "Capturing records of Lambda asynchronous invocations": on-failure
  * destinations).
  */
-export function sendFailuresTo(name: string, fn: aws.lambda.Function, queue: aws.sqs.Queue, parent: pulumi.Resource): aws.lambda.FunctionEventInvokeConfig {
+export function sendFailuresTo(name: string, fn: aws.lambda.Function, queue: aws.sqs.Queue, parent: pulumi.Resource, retries = 2): aws.lambda.FunctionEventInvokeConfig {
   return new aws.lambda.FunctionEventInvokeConfig(
     name,
     {
       functionName: fn.name,
-      maximumRetryAttempts: 2,
+      maximumRetryAttempts: retries,
       maximumEventAgeInSeconds: 6 * 3600,
       destinationConfig: { onFailure: { destination: queue.arn } },
     },

@@ -2,8 +2,13 @@
  * The extractor: a Secrets Manager secret with the Spotify credentials, a queue of extraction
  * requests, and a Lambda that lands one playlist's raw snapshot per message.
  *
- * How many extractions call Spotify at once (Spotify's rate limit is per app): the schedule puts
- * one message per playlist on the queue, and the queue's event source mapping has
+ * Playlists are data, not infrastructure: the stack writes the list to one object in the lake
+ * bucket, and one schedule starts a fan-out function that reads it and puts one message per
+ * playlist on the queue (handlers/fanout.ts), so the resources are the same for 1 or 1,000
+ * playlists. (A target per playlist would meet EventBridge's quotas: 5 targets per rule, 300
+ * rules per event bus by default; EventBridge user guide, "Amazon EventBridge quotas".)
+ *
+ * How many extractions call Spotify at once (Spotify's rate limit is per app): the queue's and the queue's event source mapping has
  * scalingConfig.maximumConcurrency (default 2, SQS's minimum) so at most that many run at once,
  * on any account. Reserved concurrency would do it too but fails on accounts with a concurrency
  * quota of 10 (Lambda keeps 100 unreserved; PutFunctionConcurrency). Lambda developer guide,
@@ -16,17 +21,32 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RAW_SNAPSHOT_PREFIX, SPOTIFY_CACHE_PREFIX } from "../lib/lake/layout";
-import { EXTRACT_ENV, type AuthMode, type ExtractRequest } from "../contracts/extract";
+import { EXTRACT_ENV, type AuthMode } from "../contracts/extract";
+import { FANOUT_ENV, parsePlaylists, PLAYLISTS_OBJECT_KEY, playlistsDocument } from "../contracts/fanout";
 import { bucketBinding, secretBinding, settingsBinding } from "./bindings";
 import { HANDLERS } from "./handlerRegistry";
 import { pipelineFunction, type PipelineFunction } from "./lambdaCode";
 
-/** EventBridge allows five targets per rule (EventBridge quotas, "Targets per rule"). */
-export const TARGETS_PER_RULE = 5;
 /** Deliveries of one request before it moves to the dead-letter queue (an extraction that runs out of time resumes on the next, contract C4). */
 export const EXTRACT_MAX_RECEIVES = 5;
 /** What an SQS event source mapping needs on the function's role (Lambda developer guide, "Using Lambda with Amazon SQS", execution role permissions). */
 export const QUEUE_CONSUMER_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"];
+
+/** How to set the list, for error messages. */
+export const PLAYLISTS_FIX = "`pulumi config set --path 'playlists[0]' <playlist id>`";
+
+/**
+ * The extraction's schedule as other components see it (e.g. a step that runs after the
+ * extraction window): the EventBridge expression and rule, the queue the fan-out fills, and what
+ * bounds how long the window lasts (each extraction's timeout, how many run at once).
+ */
+export interface ExtractionSchedule {
+  expression: string;
+  rule: aws.cloudwatch.EventRule;
+  queue: aws.sqs.Queue;
+  extractTimeoutSeconds: number;
+  maxConcurrency: number;
+}
 
 export interface ExtractorArgs {
   lakeBucket: aws.s3.Bucket;
@@ -49,16 +69,8 @@ export interface ExtractorArgs {
   logRetentionDays: number;
 }
 
-/** Splits the playlists into groups of at most five, one group per schedule rule. */
-export function scheduleGroups(playlists: string[]): string[][] {
-  const groups: string[][] = [];
-  for (let i = 0; i < playlists.length; i += TARGETS_PER_RULE) groups.push(playlists.slice(i, i + TARGETS_PER_RULE));
-  return groups;
-}
-
 export function checkExtractorArgs(args: ExtractorArgs): void {
-  if (args.playlists.length === 0) throw new Error("No playlists configured: `pulumi config set --path 'playlists[0]' <playlist id>`.");
-  if (new Set(args.playlists).size !== args.playlists.length) throw new Error(`A playlist is listed twice in config "playlists": ${args.playlists.join(", ")}.`);
+  parsePlaylists(args.playlists, 'Config "playlists"', PLAYLISTS_FIX);
   if (!Number.isInteger(args.maxConcurrency) || args.maxConcurrency < 2 || args.maxConcurrency > 1000) {
     throw new Error(`extractMaxConcurrency is ${args.maxConcurrency}: an SQS event source's maximum concurrency is 2 to 1000 (Lambda API reference, ScalingConfig).`);
   }
@@ -69,8 +81,11 @@ export class Extractor extends pulumi.ComponentResource {
   readonly function: PipelineFunction;
   readonly queue: aws.sqs.Queue;
   readonly eventSource: aws.lambda.EventSourceMapping;
-  readonly scheduleRules: aws.cloudwatch.EventRule[] = [];
-  readonly targets: aws.cloudwatch.EventTarget[] = [];
+  /** The one schedule and what it starts: the seam for work that runs in step with the extraction (see ExtractionSchedule). */
+  readonly schedule: ExtractionSchedule;
+  readonly fanout: PipelineFunction;
+  /** The object in the lake bucket that holds the playlist list the fan-out reads. */
+  readonly playlistsObject: aws.s3.BucketObjectv2;
   /** The playlist ids the schedule extracts (normalized). */
   readonly playlists: string[];
 
@@ -82,8 +97,10 @@ export class Extractor extends pulumi.ComponentResource {
     this.function = this.extractFunction(name, args);
     this.queue = this.requestQueue(name, args);
     this.eventSource = this.queueToFunction(name, args);
-    this.schedulePlaylists(name, args);
-    this.registerOutputs({ functionName: this.function.fn.name, secretArn: this.secret.arn, queueUrl: this.queue.url });
+    this.playlistsObject = this.playlistList(name, args);
+    this.fanout = this.fanoutFunction(name, args);
+    this.schedule = this.scheduleFanout(name, args);
+    this.registerOutputs({ functionName: this.function.fn.name, secretArn: this.secret.arn, queueUrl: this.queue.url, fanoutFunctionName: this.fanout.fn.name });
   }
 
   private credentialsSecret(name: string, args: ExtractorArgs): aws.secretsmanager.Secret {
@@ -177,46 +194,52 @@ export class Extractor extends pulumi.ComponentResource {
     );
   }
 
-  private schedulePlaylists(name: string, args: ExtractorArgs): void {
-    scheduleGroups(args.playlists).forEach((group, i) => {
-      const rule = new aws.cloudwatch.EventRule(
-        `${name}-schedule-${i}`,
-        { description: `Queues the extraction of playlists ${group.join(", ")} on ${args.schedule}.`, scheduleExpression: args.schedule },
-        { parent: this },
-      );
-      this.scheduleRules.push(rule);
-      for (const playlistId of group) {
-        const request: ExtractRequest = { playlist_id: playlistId };
-        this.targets.push(
-          new aws.cloudwatch.EventTarget(
-            `${name}-playlist-${playlistId}`,
-            { rule: rule.name, targetId: `playlist-${playlistId}`, arn: this.queue.arn, input: JSON.stringify(request) },
-            { parent: this },
-          ),
-        );
-      }
-    });
-    // EventBridge sends to an SQS target under the queue's resource policy (EventBridge user guide,
-    // "Using resource-based policies for Amazon EventBridge": Amazon SQS permissions).
-    new aws.sqs.QueuePolicy(
-      `${name}-requests-from-schedule`,
-      {
-        queueUrl: this.queue.url,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "ScheduleSendsRequests",
-              Effect: "Allow",
-              Principal: { Service: "events.amazonaws.com" },
-              Action: "sqs:SendMessage",
-              Resource: this.queue.arn,
-              Condition: { ArnEquals: { "aws:SourceArn": this.scheduleRules.map((r) => r.arn) } },
-            },
-          ],
-        }),
-      },
+  /** The list as data: one object, rewritten by `pulumi up` when the config changes; the graph stays the same for 1 or 1,000 playlists. */
+  private playlistList(name: string, args: ExtractorArgs): aws.s3.BucketObjectv2 {
+    return new aws.s3.BucketObjectv2(
+      `${name}-playlists`,
+      { bucket: args.lakeBucket.id, key: PLAYLISTS_OBJECT_KEY, content: playlistsDocument(args.playlists), contentType: "application/json" },
       { parent: this },
     );
+  }
+
+  private fanoutFunction(name: string, args: ExtractorArgs): PipelineFunction {
+    return pipelineFunction(
+      `${name}-fanout`,
+      {
+        description: `Reads the playlist list (${PLAYLISTS_OBJECT_KEY}) and queues one extraction request per playlist, ten per SendMessageBatch.`,
+        handler: HANDLERS.fanout,
+        bindings: [
+          bucketBinding(FANOUT_ENV.bucket, args.lakeBucket, { read: [PLAYLISTS_OBJECT_KEY] }),
+          settingsBinding({ [FANOUT_ENV.playlistsKey]: PLAYLISTS_OBJECT_KEY }),
+          // SQS developer guide, "Amazon SQS API permissions": SendMessageBatch is authorized by sqs:SendMessage.
+          { env: { [FANOUT_ENV.queueUrl]: this.queue.url }, statements: [{ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: this.queue.arn }] },
+        ],
+        memoryMb: 256,
+        timeoutSeconds: 120,
+        logRetentionDays: args.logRetentionDays,
+        // The handler retries the failed entries itself; a retry of the whole invocation would queue
+        // every playlist again. A run that still fails goes to the dead-letter queue and alarms.
+        asyncRetries: 0,
+      },
+      this,
+    );
+  }
+
+  private scheduleFanout(name: string, args: ExtractorArgs): ExtractionSchedule {
+    const rule = new aws.cloudwatch.EventRule(
+      `${name}-schedule`,
+      { description: `Starts the extraction of every configured playlist (${PLAYLISTS_OBJECT_KEY}) on ${args.schedule}.`, scheduleExpression: args.schedule },
+      { parent: this },
+    );
+    // EventBridge invokes a Lambda target under the function's resource policy (EventBridge user guide,
+    // "Using resource-based policies for Amazon EventBridge": AWS Lambda permissions).
+    const invoke = new aws.lambda.Permission(
+      `${name}-fanout-from-schedule`,
+      { action: "lambda:InvokeFunction", function: this.fanout.fn.name, principal: "events.amazonaws.com", sourceArn: rule.arn },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(`${name}-schedule-target`, { rule: rule.name, arn: this.fanout.fn.arn }, { parent: this, dependsOn: [invoke] });
+    return { expression: args.schedule, rule, queue: this.queue, extractTimeoutSeconds: args.timeoutSeconds, maxConcurrency: args.maxConcurrency };
   }
 }

@@ -8,9 +8,11 @@
 import type * as extractModule from "../handlers/extract";
 import type * as transformModule from "../handlers/transform";
 import type * as viewsModule from "../handlers/views";
+import type * as fanoutModule from "../handlers/fanout";
 import { EXTRACT_HANDLER } from "../contracts/extract";
 import { TRANSFORM_HANDLER } from "../contracts/transform";
 import { VIEWS_HANDLER } from "../contracts/views";
+import { FANOUT_HANDLER } from "../contracts/fanout";
 
 /** Export names of a module whose value builds a Lambda handler (a function returning an async function). */
 type FactoryExport<M> = {
@@ -33,6 +35,7 @@ export const HANDLERS = {
   extract: registered<typeof extractModule>()(EXTRACT_HANDLER),
   transform: registered<typeof transformModule>()(TRANSFORM_HANDLER),
   views: registered<typeof viewsModule>()(VIEWS_HANDLER),
+  fanout: registered<typeof fanoutModule>()(FANOUT_HANDLER),
 } as const satisfies Record<string, HandlerRef>;
 
 export type HandlerName = keyof typeof HANDLERS;

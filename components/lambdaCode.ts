@@ -91,6 +91,8 @@ export interface PipelineFunctionArgs {
   timeoutSeconds: number;
   memoryMb: number;
   logRetentionDays: number;
+  /** Retries of a failed asynchronous invocation (0 to 2, Lambda's default 2). */
+  asyncRetries?: number;
 }
 
 export interface PipelineFunction {
@@ -144,6 +146,6 @@ export function pipelineFunction(name: string, args: PipelineFunctionArgs, paren
     },
     { parent, dependsOn: [policy, logGroup] },
   );
-  sendFailuresTo(`${name}-on-failure`, fn, dlq, parent);
+  sendFailuresTo(`${name}-on-failure`, fn, dlq, parent, args.asyncRetries ?? 2);
   return { fn, role, logGroup, policy, deadLetterQueue: dlq, bundle };
 }

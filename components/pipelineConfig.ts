@@ -6,13 +6,13 @@
  * only reach the Secrets Manager secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { normalizePlaylistId } from "../lib/lake/layout";
+import { parsePlaylists } from "../contracts/fanout";
 import { AUTH_MODES, type AuthMode } from "../contracts/extract";
 import { parseWholeNumber } from "../contracts/env";
 import type { AnalyticsArgs } from "./analytics";
 import type { CatalogArgs } from "./catalog";
 import type { DataLakeArgs } from "./dataLake";
-import type { ExtractorArgs } from "./extractor";
+import { PLAYLISTS_FIX, type ExtractorArgs } from "./extractor";
 import type { MonitoringArgs } from "./monitoring";
 import type { TransformerArgs } from "./transformer";
 
@@ -67,6 +67,9 @@ export const RETIRED_KEYS: Record<string, string> = {
   forceDestroyBuckets: "forceDestroyLake (the Athena results bucket is now always removed with the stack)",
 };
 
+/** The client id Pulumi.dev.yaml ships with: a deploy with it could never sign in. */
+export const CLIENT_ID_PLACEHOLDER = "replace-with-your-app-client-id";
+
 /** Each component's slice of the configuration (SpotifyPipeline adds the resources they share). */
 export interface PipelineConfig {
   lake: DataLakeArgs;
@@ -91,9 +94,13 @@ export function readPipelineConfig(config: pulumi.Config = new pulumi.Config(), 
     parseWholeNumber(config.get(key) ?? CONFIG_DEFAULTS[key], `Config "${key}"`, WHOLE_NUMBER_RANGES[key], `\`pulumi config set ${key} <n>\``);
   const text = (key: "schedule" | "crawlSchedule" | "databaseName" | "alarmEmail" | "authMode"): string => config.get(key) || CONFIG_DEFAULTS[key];
 
-  const rawPlaylists = config.requireObject<unknown>("playlists");
-  if (!Array.isArray(rawPlaylists) || rawPlaylists.length === 0 || rawPlaylists.some((p) => typeof p !== "string")) {
-    throw new Error(`Config "playlists" must be a non-empty list of playlist ids, e.g. \`pulumi config set --path 'playlists[0]' 1Cp6VQCKf2VL4sP09jN9oX\`.`);
+  const playlists = parsePlaylists(config.requireObject<unknown>("playlists"), 'Config "playlists"', PLAYLISTS_FIX);
+  const clientId = config.require("spotifyClientId");
+  if (clientId.trim() === "" || clientId === CLIENT_ID_PLACEHOLDER) {
+    throw new Error(
+      `Config "spotifyClientId" is "${clientId}", the example's placeholder: copy the Client ID of your app from https://developer.spotify.com/dashboard, ` +
+        `then \`pulumi config set spotifyClientId <client id>\`.`,
+    );
   }
   const authMode = text("authMode");
   if (!(AUTH_MODES as readonly string[]).includes(authMode)) {
@@ -115,10 +122,10 @@ export function readPipelineConfig(config: pulumi.Config = new pulumi.Config(), 
     },
     catalog: { databaseName: text("databaseName") || defaultDatabaseName(project, stack), crawlSchedule: text("crawlSchedule") },
     extractor: {
-      playlists: (rawPlaylists as string[]).map(normalizePlaylistId),
+      playlists,
       schedule,
       authMode: authMode as AuthMode,
-      clientId: config.require("spotifyClientId"),
+      clientId,
       clientSecret: authMode === "client_credentials" ? config.requireSecret("spotifyClientSecret") : config.getSecret("spotifyClientSecret"),
       refreshToken: authMode === "refresh_token" ? config.requireSecret("spotifyRefreshToken") : undefined,
       memoryMb: num("extractMemoryMb"),

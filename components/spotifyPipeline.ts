@@ -1,5 +1,5 @@
 /**
- * The whole pipeline: lake → extractor (schedule → queue → Lambda) → raw snapshot → transformer
+ * The whole pipeline: lake → extractor (schedule → fan-out of the playlist list → queue → Lambda) → raw snapshot → transformer
  * (S3 trigger) → tables + partitions in the declared catalog → views (published on deploy and
  * after crawls) → Athena workgroup, watched by monitoring; daily crawlers catch drift. Each
  * component gets its slice of the configuration (components/pipelineConfig.ts) plus the
@@ -66,6 +66,7 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
       {
         ...args.monitoring,
         functions: [
+          { label: "fanout", fn: this.extractor.fanout.fn, deadLetterQueue: this.extractor.fanout.deadLetterQueue },
           { label: "extract", fn: this.extractor.function.fn, deadLetterQueue: this.extractor.function.deadLetterQueue },
           { label: "transform", fn: this.transformer.function.fn, deadLetterQueue: this.transformer.function.deadLetterQueue },
           { label: "views", fn: this.analytics.viewsFunction.fn, deadLetterQueue: this.analytics.viewsFunction.deadLetterQueue },

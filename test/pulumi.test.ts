@@ -10,6 +10,7 @@ import { TABLE_NAMES, TABLES } from "../lib/tables/schema";
 import { GLUE_PARTITION_KEYS, glueColumns, glueStorage } from "../lib/tables/glueSchema";
 import { s3EncodedKey, s3FilterMatches } from "./support/s3NotificationFilter";
 import { viewsSqlHash } from "../components/analytics";
+import { PLAYLISTS_OBJECT_KEY } from "../contracts/fanout";
 import { loadQueries, loadViews } from "../lib/query/sqlFiles";
 import { allRegistered, asArray, installPulumiMocks, mockArn, ofType, outputValue, physicalName, recorded, statementsOf, unsecret } from "./support/pulumiMocks";
 
@@ -167,44 +168,53 @@ describe("Pulumi program (mocks)", function () {
     const list = s3.find((s) => asArray<string>(s.Action).includes("s3:ListBucket"));
     expect(list.Condition).to.deep.equal({ StringLike: { "s3:prefix": [`${SPOTIFY_CACHE_PREFIX}*`] } });
     // Only the extractor's role touches the cache.
-    for (const policy of ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => !p.name.includes("extractor"))) {
+    for (const policy of ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => !p.name.includes("extractor-fn"))) {
       expect(JSON.stringify(policy.inputs.policy), policy.name).to.not.include(SPOTIFY_CACHE_PREFIX);
     }
     const secret = statements.find((s) => asArray<string>(s.Action).some((a) => a.startsWith("secretsmanager:")));
     expect(secret.Action).to.have.members(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
     expect(secret.Resource).to.match(/^arn:aws:secretsmanager:/);
-    const env = byName("aws:lambda/function:Function", "extractor").inputs.environment.variables;
+    const env = byName("aws:lambda/function:Function", "extractor-fn").inputs.environment.variables;
     expect(env).to.include({ SPOTIFY_CACHE_MAX_AGE_DAYS: "30", SPOTIFY_CACHE_DAILY_REFRESH: "250" });
   });
 
-  it("queues one request per playlist on the schedule, and bounds extractions at once by the queue's event source, not reserved concurrency", () => {
-    const rules = ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.inputs.scheduleExpression && r.name.includes("extractor"));
-    expect(rules).to.have.length(2);
-    for (const rule of rules) expect(rule.inputs.scheduleExpression).to.equal(SCHEDULE);
+  it("starts one fan-out on the schedule, which reads the playlist list from the lake and queues the requests; extractions at once are bounded by the queue's event source, not reserved concurrency", async () => {
+    const rules = ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.inputs.scheduleExpression);
+    expect(rules).to.have.length(1);
+    expect(rules[0].inputs.scheduleExpression).to.equal(SCHEDULE);
+    const fanout = byName("aws:lambda/function:Function", "extractor-fanout");
+    const targets = ofType("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.rule === physicalName(rules[0]));
+    expect(targets.map((t) => t.inputs.arn)).to.deep.equal([mockArn(fanout)]);
+    const invoke = ofType("aws:lambda/permission:Permission").find((p) => p.inputs.function === physicalName(fanout))!;
+    expect(invoke.inputs).to.include({ principal: "events.amazonaws.com", sourceArn: mockArn(rules[0]), action: "lambda:InvokeFunction" });
+    // The list is data: one object in the lake bucket holding every configured playlist, which the fan-out may read and nothing else there.
+    const lake = byName("aws:s3/bucket:Bucket", "-lake-data");
+    const [list] = ofType("aws:s3/bucketObjectv2:BucketObjectv2");
+    expect(list.inputs).to.include({ bucket: `${lake.name}-id`, key: PLAYLISTS_OBJECT_KEY });
+    expect(JSON.parse(list.inputs.content)).to.deep.equal({ playlists: PLAYLISTS });
     const queue = byName("aws:sqs/queue:Queue", "extractor-requests");
-    const targets = ofType("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.arn === mockArn(queue));
-    expect(targets.map((t) => t.inputs.rule)).to.satisfy((r: string[]) => r.every((name) => rules.some((rule) => physicalName(rule) === name)));
-    expect(targets.map((t) => JSON.parse(t.inputs.input).playlist_id)).to.have.members(PLAYLISTS);
-    const perRule = new Map<string, number>();
-    for (const t of targets) perRule.set(t.inputs.rule, (perRule.get(t.inputs.rule) ?? 0) + 1);
-    expect(Math.max(...perRule.values())).to.be.at.most(5);
+    expect(fanout.inputs.environment.variables).to.deep.equal({ LAKE_BUCKET: `${lake.name}-physical`, PLAYLISTS_KEY: PLAYLISTS_OBJECT_KEY, EXTRACT_QUEUE_URL: `https://sqs.eu-west-1.amazonaws.com/123456789012/${queue.name}-physical` });
+    const fanoutGrants = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "extractor-fanout-policy").inputs.policy);
+    expect(fanoutGrants.find((s) => asArray<string>(s.Action).includes("s3:GetObject")).Resource).to.deep.equal([`arn:aws:s3:::${lake.name}-physical/${PLAYLISTS_OBJECT_KEY}*`]);
+    expect(fanoutGrants.find((s) => asArray<string>(s.Action).includes("sqs:SendMessage") && s.Resource === mockArn(queue)), "may send to the extract queue").to.not.equal(undefined);
+    // The handler retries failed entries itself: Lambda does not retry the whole fan-out (that would queue every playlist again).
+    const invokeConfig = ofType("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").find((c) => c.inputs.functionName === physicalName(fanout))!;
+    expect(invokeConfig.inputs.maximumRetryAttempts).to.equal(0);
 
-    const extractFn = byName("aws:lambda/function:Function", "extractor");
+    const extractFn = byName("aws:lambda/function:Function", "extractor-fn");
     const [mapping] = ofType("aws:lambda/eventSourceMapping:EventSourceMapping");
     expect(mapping.inputs).to.deep.include({ eventSourceArn: mockArn(queue), functionName: mockArn(extractFn), batchSize: 1, scalingConfig: { maximumConcurrency: 2 } });
     // Lambda developer guide: visibility timeout at least six times the function's timeout; failures end in the function's dead-letter queue.
     expect(queue.inputs.visibilityTimeoutSeconds).to.be.at.least(6 * extractFn.inputs.timeout);
     expect(JSON.parse(queue.inputs.redrivePolicy).deadLetterTargetArn).to.match(/^arn:aws:sqs:.*extractor-fn-dlq/);
-    // EventBridge may send to the queue, from these rules only.
-    const [queuePolicy] = statementsOf(byName("aws:sqs/queuePolicy:QueuePolicy", "extractor").inputs.policy);
-    expect(queuePolicy.Principal).to.deep.equal({ Service: "events.amazonaws.com" });
-    expect(queuePolicy.Condition.ArnEquals["aws:SourceArn"]).to.have.members(rules.map(mockArn));
+    // Nothing but the fan-out (through its role) sends to the queue: no queue policy for EventBridge.
+    expect(ofType("aws:sqs/queuePolicy:QueuePolicy")).to.deep.equal([]);
     const consume = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "consume-requests").inputs.policy)[0];
     expect(consume.Action).to.include.members(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]);
   });
 
   it("reserves no concurrency on any function (Lambda keeps 100 unreserved: a reservation fails on new accounts)", () => {
-    expect(functions()).to.have.length(3);
+    expect(functions()).to.have.length(4);
     for (const fn of functions()) expect(fn.inputs.reservedConcurrentExecutions, fn.name).to.equal(undefined);
   });
 
@@ -330,7 +340,7 @@ describe("Pulumi program (mocks)", function () {
 
   it("alarms on every function's Errors, Throttles and dead-letter queue, on rejections and staleness", () => {
     const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(functions()).to.have.length(3);
+    expect(functions()).to.have.length(4);
     for (const fn of functions()) {
       const name = physicalName(fn);
       for (const metric of ["Errors", "Throttles"]) {
@@ -338,7 +348,7 @@ describe("Pulumi program (mocks)", function () {
       }
     }
     const queues = ofType("aws:sqs/queue:Queue").filter((q) => q.name.endsWith("-dlq"));
-    expect(queues).to.have.length(3);
+    expect(queues).to.have.length(4);
     for (const q of queues) {
       expect(alarms.some((a) => a.inputs.metricName === "ApproximateNumberOfMessagesVisible" && a.inputs.dimensions.QueueName === `${q.name}-physical`), q.name).to.equal(true);
     }
@@ -390,7 +400,7 @@ describe("Pulumi program (mocks)", function () {
       expect(text, r.name).to.not.include(REFRESH_TOKEN);
       expect(text, r.name).to.not.include(CLIENT_SECRET);
     }
-    const env = byName("aws:lambda/function:Function", "extractor").inputs.environment.variables;
+    const env = byName("aws:lambda/function:Function", "extractor-fn").inputs.environment.variables;
     expect(env.SPOTIFY_SECRET_ARN).to.match(/^arn:aws:secretsmanager:/);
     const [version] = ofType("aws:secretsmanager/secretVersion:SecretVersion");
     expect(JSON.parse(unsecret(version.inputs.secretString) as string)).to.deep.equal({ client_id: "client-id-123", client_secret: CLIENT_SECRET, refresh_token: REFRESH_TOKEN });

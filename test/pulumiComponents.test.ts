@@ -67,8 +67,8 @@ describe("components alone (mocks)", function () {
   it("Extractor: refuses no playlists, a playlist twice, and a maximum concurrency SQS does not accept; otherwise queue + mapping", async () => {
     const bucket = new aws.s3.Bucket("solo-extractor-bucket");
     const args = EXTRACTOR_ARGS(bucket);
-    expect(() => checkExtractorArgs({ ...args, playlists: [] })).to.throw(/No playlists/);
-    expect(() => checkExtractorArgs({ ...args, playlists: ["a", "a"] })).to.throw(/listed twice/);
+    expect(() => checkExtractorArgs({ ...args, playlists: [] })).to.throw(/non-empty list of playlist ids/);
+    expect(() => checkExtractorArgs({ ...args, playlists: ["a", "a"] })).to.throw(/lists a more than once/);
     expect(() => checkExtractorArgs({ ...args, maxConcurrency: 1 })).to.throw(/2 to 1000/);
     expect(() => checkExtractorArgs({ ...args, maxConcurrency: 1001 })).to.throw(/2 to 1000/);
     const extractor = new Extractor("solo-extractor", args);

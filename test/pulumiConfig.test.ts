@@ -83,6 +83,10 @@ describe("stack configuration (Pulumi.yaml and components/pipelineConfig.ts)", (
     expect(() => read({ schedule: "every day" })).to.throw(/EventBridge expression/);
     expect(() => read({ playlists: [] })).to.throw(/non-empty list/);
     expect(() => read({ playlists: ["not a playlist/x"] })).to.throw(/Invalid playlist id/);
+    // The same playlist twice, even written two ways (an id and its link), is one extraction: refused, named.
+    expect(() => read({ playlists: ["37i9dQZF1DWXIcbzpLauPS", "https://open.spotify.com/playlist/37i9dQZF1DWXIcbzpLauPS?si=x"] })).to.throw(/lists 37i9dQZF1DWXIcbzpLauPS more than once/);
+    // Pulumi.dev.yaml's example value could never sign in: say where the real one is.
+    expect(() => read({ spotifyClientId: "replace-with-your-app-client-id" })).to.throw(/placeholder.*developer\.spotify\.com\/dashboard.*pulumi config set spotifyClientId/);
     expect(() => read({ authMode: "client_credentials", spotifyRefreshToken: undefined })).to.throw(/spotifyClientSecret/);
   });
 

@@ -24,6 +24,7 @@ import { rawSnapshotKey, tableFileKey } from "../lib/lake/layout";
 import { LocalStore } from "../lib/storage/localStore";
 import { transformRawObject } from "../lib/transform/transformObject";
 import { TABLE_NAMES } from "../lib/tables/schema";
+import { FANOUT_ENV, PLAYLISTS_OBJECT_KEY } from "../contracts/fanout";
 import { recordedSnapshot, TO_FIND_ID } from "./support/snapshots";
 
 /** The secret config values a stack might hold: none may end up in code. */
@@ -44,6 +45,7 @@ const START: Record<HandlerName, { env: Record<string, string>; args: unknown[] 
   extract: { env: { [EXTRACT_ENV.bucket]: "lake", [EXTRACT_ENV.secretArn]: "arn:aws:secretsmanager:eu-west-1:1:secret:s" }, args: [] },
   transform: { env: { [TRANSFORM_ENV.bucket]: "lake", [TRANSFORM_ENV.database]: "db" }, args: [] },
   views: { env: { [VIEWS_ENV.workgroup]: "wg", [VIEWS_ENV.database]: "db" }, args: [loadViews()] },
+  fanout: { env: { [FANOUT_ENV.bucket]: "lake", [FANOUT_ENV.playlistsKey]: PLAYLISTS_OBJECT_KEY, [FANOUT_ENV.queueUrl]: "https://sqs.eu-west-1.amazonaws.com/1/q" }, args: [] },
 };
 const CASES = HANDLER_NAMES.map((name) => ({ ...HANDLERS[name], ...START[name] }));
 
