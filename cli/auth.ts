@@ -65,8 +65,29 @@ function readInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min
   return value;
 }
 
-/** Runs the whole login; returns the process exit code. */
-export async function runAuth(env: NodeJS.ProcessEnv, io: AuthIo): Promise<number> {
+export const AUTH_USAGE = [
+  "Usage: npm run auth [-- --help]",
+  "",
+  "Signs in to Spotify (Authorization Code with PKCE) and stores the refresh token where npm start reads it.",
+  "It takes no arguments; it is configured by the environment:",
+  "  SPOTIFY_CLIENT_ID             (required) the Client ID of your app at https://developer.spotify.com/dashboard",
+  `  SPOTIFY_REDIRECT_PORT         loopback port of the redirect URI http://127.0.0.1:PORT/callback (default ${DEFAULT_REDIRECT_PORT}); register it exactly so`,
+  `  SPOTIFY_AUTH_TIMEOUT_SECONDS  how long to wait for the browser to come back (default ${DEFAULT_LOGIN_TIMEOUT_MS / 1000})`,
+  "  SPOTIFY_TOKEN_FILE            where to store the refresh token (default ./.spotify-token.json)",
+  `  SPOTIFY_ACCOUNTS_URL          the accounts service (default ${DEFAULT_ACCOUNTS_URL})`,
+  "  SPOTIFY_AUTH_NO_BROWSER=1     only print the URL, never open a browser",
+].join("\n");
+
+/** Runs the whole login; returns the process exit code. `args`: the command line after `npm run auth --`, read before anything listens. */
+export async function runAuth(env: NodeJS.ProcessEnv, io: AuthIo, args: readonly string[] = []): Promise<number> {
+  if (args.some((a) => a === "--help" || a === "-h")) {
+    io.out(AUTH_USAGE);
+    return 0;
+  }
+  if (args.length > 0) {
+    io.err(`npm run auth takes no arguments, got ${args.map((a) => JSON.stringify(a.slice(0, 40))).join(" ")}: nothing was started.\n\n${AUTH_USAGE}`);
+    return 2;
+  }
   let config: AuthConfig;
   try {
     config = readAuthConfig(env);
@@ -124,11 +145,15 @@ function openInBrowser(url: string): void {
 }
 
 if (require.main === module) {
-  runAuth(process.env, {
-    out: (line) => console.log(line),
-    err: (line) => console.error(line),
-    openBrowser: openInBrowser,
-  }).then(
+  runAuth(
+    process.env,
+    {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+      openBrowser: openInBrowser,
+    },
+    process.argv.slice(2),
+  ).then(
     (code) => {
       process.exitCode = code;
     },

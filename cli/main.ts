@@ -39,7 +39,7 @@ function printExtraction(snapshotDate: string, outcomes: PlaylistOutcome[]): voi
       const skipped = o.skipped ? Object.entries(o.skipped).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`).join(", ") : "";
       out(`  ${snapshotDate} ${o.playlistId}: ${o.entries ?? "?"} entries -> ${o.key}${skipped ? ` (skipped ${skipped})` : ""}`);
       if (calls) out(`    API calls: ${calls}`);
-      if (o.cache) out(`    artists and albums: ${o.cache.reused} from the cache, ${o.cache.fetched_new} new, ${o.cache.refreshed} refreshed`);
+      if (o.cache) out(`    artists and albums: ${o.cache.reused} from the cache, ${o.cache.fetched_new} new, ${o.cache.refreshed} refreshed${o.cache.rejected ? `, ${o.cache.rejected} stored entr${o.cache.rejected === 1 ? "y" : "ies"} not believed and fetched again` : ""}`);
     } else {
       out(`  ${snapshotDate} ${o.playlistId}: FAILED: ${o.error}`);
     }

@@ -256,6 +256,7 @@ describe("planRefresh", () => {
   const catalog = (artists: [string, string][], albums: [string, string][] = []): CachedCatalog => ({
     artists: new Map(artists.map(([id, day]) => [id, at(day)])),
     albums: new Map(albums.map(([id, day]) => [id, at(day)])),
+    rejected: 0,
   });
 
   it("refreshes the oldest first, across artists and albums, within the allowance", () => {

@@ -3,6 +3,11 @@
  * one JSON object per id, `{"fetched_at": ISO time, "object": <as Spotify sent it> | null}`
  * (null: Spotify no longer has the id), written with the store's atomic put as soon as it is
  * fetched, so an interrupted run keeps everything it paid for. Shared by every playlist.
+ *
+ * Nothing read back is trusted: an entry is used only when it is whole, names the id and the
+ * kind of its key, and was fetched no later than today; anything else is counted as rejected and
+ * fetched again (then overwritten). A refusal of the batch endpoints dated in the future is
+ * ignored, so batch probing resumes.
  */
 import { z } from "zod";
 import { SPOTIFY_CACHE_PREFIX } from "../lake/layout";
@@ -18,7 +23,10 @@ export interface CachedObject {
   fetched_at: string;
   object: Artist | Album | null;
 }
-export type CachedCatalog = Record<CatalogKind, Map<string, CachedObject>>;
+export type CachedCatalog = Record<CatalogKind, Map<string, CachedObject>> & {
+  /** Entries that were present but not believable (damaged, another id or kind, fetched in the future): fetched again. */
+  rejected: number;
+};
 export type IdsByKind = Record<CatalogKind, string[]>;
 
 const ENTRY_SCHEMAS = {
@@ -34,6 +42,8 @@ const BATCH_ENDPOINTS_KEY = `${SPOTIFY_CACHE_PREFIX}batch-endpoints.json`;
 /** Reads in flight at once: S3 GETs are cheap and slow, files are fast. */
 const READ_CONCURRENCY = 32;
 
+const SINGULAR: Record<CatalogKind, string> = { artists: "artist", albums: "album" };
+
 const DAY_MS = 86_400_000;
 /** Whole days from the day of `fetchedAt` to `today` (YYYY-MM-DD, both UTC). */
 export const ageInDays = (fetchedAt: string, today: string) => Math.round((Date.parse(today) - Date.parse(fetchedAt.slice(0, 10))) / DAY_MS);
@@ -44,28 +54,31 @@ export class CatalogCache {
     readonly settings: CacheSettings,
   ) {}
 
-  /** The cached entries of these ids; missing, unreadable or invalid ones are left out (and fetched again). */
-  async read(ids: IdsByKind): Promise<CachedCatalog> {
-    const out: CachedCatalog = { artists: new Map(), albums: new Map() };
+  /** The cached entries of these ids (`today`: YYYY-MM-DD, UTC); missing and rejected ones are left out (and fetched again). */
+  async read(ids: IdsByKind, today: string): Promise<CachedCatalog> {
+    const out: CachedCatalog = { artists: new Map(), albums: new Map(), rejected: 0 };
     const work = CATALOG_KINDS.flatMap((kind) => ids[kind].filter(isCacheableId).map((id) => ({ kind, id })));
     let next = 0;
     const worker = async () => {
       while (next < work.length) {
         const { kind, id } = work[next++];
-        const entry = await this.readOne(kind, id);
-        if (entry) out[kind].set(id, entry);
+        const entry = await this.readOne(kind, id, today);
+        if (entry === "rejected") out.rejected++;
+        else if (entry) out[kind].set(id, entry);
       }
     };
     await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
     return out;
   }
 
-  private async readOne(kind: CatalogKind, id: string): Promise<CachedObject | undefined> {
+  private async readOne(kind: CatalogKind, id: string, today: string): Promise<CachedObject | "rejected" | undefined> {
     const json = await readStoredJson(this.store, cacheObjectKey(kind, id));
+    if (json === undefined) return undefined;
     const parsed = ENTRY_SCHEMAS[kind].safeParse(json);
-    if (!parsed.success) return undefined; // not ours or damaged: fetched again and overwritten
+    if (!parsed.success) return "rejected"; // damaged or not ours: fetched again and overwritten
     const object = parsed.data.object;
-    // A cached object for another id (a relinked answer) is fine; a wrong kind is not.
+    if (object && (object.id !== id || ((object as { type?: unknown }).type !== undefined && (object as { type?: unknown }).type !== SINGULAR[kind]))) return "rejected";
+    if (ageInDays(parsed.data.fetched_at, today) < 0) return "rejected"; // fetched "in the future": its age cannot be known
     return { fetched_at: parsed.data.fetched_at, object: object ? (json as { object: Artist | Album }).object : null };
   }
 
@@ -77,7 +90,9 @@ export class CatalogCache {
   /** True when the batch endpoints answered 403/404 within the reuse period: go straight to one id per call. */
   async batchRefusedRecently(today: string): Promise<boolean> {
     const json = (await readStoredJson(this.store, BATCH_ENDPOINTS_KEY)) as { refused_at?: unknown } | null | undefined;
-    return typeof json?.refused_at === "string" && ageInDays(json.refused_at, today) < this.settings.maxAgeDays;
+    if (typeof json?.refused_at !== "string" || Number.isNaN(Date.parse(json.refused_at))) return false;
+    const age = ageInDays(json.refused_at, today);
+    return age >= 0 && age < this.settings.maxAgeDays; // a refusal dated in the future is not believed: probe again
   }
 
   async recordBatchRefused(at: string): Promise<void> {

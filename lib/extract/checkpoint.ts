@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { SPOTIFY_CACHE_PREFIX } from "../lake/layout";
+import { PAGE_LIMIT } from "../spotify/client";
 import { Playlist, PlaylistItemsPage } from "../spotify/schemas";
 import type { ObjectStore } from "../storage/objectStore";
 import { readStoredJson, writeStoredJson } from "./storedJson";
@@ -34,11 +35,27 @@ export const Checkpoint = z.object({
 });
 export type Checkpoint = z.infer<typeof Checkpoint>;
 
-/** The unfinished checkpoint of this playlist and snapshot date, if any; anything else is ignored. */
-export async function readCheckpoint(store: ObjectStore, playlistId: string, snapshotDate: string): Promise<Checkpoint | undefined> {
-  const parsed = Checkpoint.safeParse(await readStoredJson(store, checkpointKey(playlistId)));
-  if (!parsed.success || parsed.data.done || parsed.data.playlist_id !== playlistId || parsed.data.snapshot_date !== snapshotDate) return undefined;
-  return parsed.data;
+/**
+ * The pages of a checkpoint are believable when no two overlap (each starts at or after the end
+ * of the one before) and none holds more than a page may: overlapping pages would repeat entries.
+ */
+function pagesAreConsistent(pages: Checkpoint["pages"]): boolean {
+  const sorted = [...pages].sort((a, b) => a.offset - b.offset);
+  return sorted.every((p, i) => p.page.items.length <= PAGE_LIMIT && (i === 0 || sorted[i - 1].offset + sorted[i - 1].page.items.length <= p.offset));
+}
+
+/**
+ * The unfinished checkpoint of this playlist and snapshot date, if any; one of another playlist,
+ * day or a finished run is ignored. One that is there but not believable (damaged, overlapping
+ * pages) is `rejected`: the run starts afresh and counts it.
+ */
+export async function readCheckpoint(store: ObjectStore, playlistId: string, snapshotDate: string): Promise<Checkpoint | "rejected" | undefined> {
+  const json = await readStoredJson(store, checkpointKey(playlistId));
+  if (json === undefined) return undefined;
+  const parsed = Checkpoint.safeParse(json);
+  if (!parsed.success) return "rejected";
+  if (parsed.data.done || parsed.data.playlist_id !== playlistId || parsed.data.snapshot_date !== snapshotDate) return undefined;
+  return pagesAreConsistent(parsed.data.pages) ? parsed.data : "rejected";
 }
 
 export async function writeCheckpoint(store: ObjectStore, checkpoint: Checkpoint): Promise<void> {

@@ -107,7 +107,8 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
         `nothing was fetched or written. Give the extract function a longer timeout (Pulumi config extractTimeoutSeconds, at least ${Math.ceil((3 * deadline.reserveMs) / 1000)} s).`,
     );
   }
-  const resumed = cache ? await readCheckpoint(cache.store, playlistId, snapshotDate) : undefined;
+  const stored = cache ? await readCheckpoint(cache.store, playlistId, snapshotDate) : undefined;
+  const resumed = stored === "rejected" ? undefined : stored;
   const checkpoint: Checkpoint = resumed
     ? { ...resumed, attempts: resumed.attempts + 1 }
     : { format: CHECKPOINT_FORMAT, playlist_id: playlistId, snapshot_date: snapshotDate, done: false, started_at: now().toISOString(), attempts: 1, calls: {}, retries: 0, http_429: 0, pages: [] };
@@ -144,7 +145,7 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
   const { ids, skipped } = readEntries(entries, playlistId);
 
   // Which objects to fetch: those not cached (or unreadable), and the day's planned refreshes not done yet by this run.
-  const cached: CachedCatalog = cache ? await cache.read(ids) : { artists: new Map(), albums: new Map() };
+  const cached: CachedCatalog = cache ? await cache.read(ids, today) : { artists: new Map(), albums: new Map(), rejected: 0 };
   if (cache && !checkpoint.refresh) checkpoint.refresh = planRefresh(cached, today, cache.settings);
   const refresh = { artists: new Set(checkpoint.refresh?.artists), albums: new Set(checkpoint.refresh?.albums) };
   const toFetch: IdsByKind = { artists: [], albums: [] };
@@ -173,7 +174,9 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
   const catalog = { artists: new Map<string, CatalogObject>(), albums: new Map<string, CatalogObject>() };
   const fetchedOn: Record<CatalogKind, Record<string, string>> = { artists: {}, albums: {} };
   const missing: Record<CatalogKind, Set<string>> = { artists: new Set(), albums: new Set() };
-  const counts = { reused: 0, fetched_new: 0, refreshed: 0 };
+  const counts: { reused: number; fetched_new: number; refreshed: number; rejected?: number } = { reused: 0, fetched_new: 0, refreshed: 0 };
+  const rejected = cached.rejected + (stored === "rejected" ? 1 : 0);
+  if (rejected > 0) counts.rejected = rejected;
   for (const kind of CATALOG_KINDS) {
     for (const id of ids[kind]) {
       const fresh = fetched.value.found[kind];

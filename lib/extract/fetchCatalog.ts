@@ -15,7 +15,7 @@ import { runPool, type Deadline } from "./deadline";
 export type CatalogObject = Artist | Album;
 
 export interface FetchedCatalog {
-  /** By the id asked for: the object Spotify sent (its own id may differ: a relinked answer), or null when it has none. */
+  /** By the id asked for: the object Spotify sent (checked to carry that id, lib/spotify/client.ts checkAnswers), or null when it has none. */
   found: Record<CatalogKind, Map<string, CatalogObject | null>>;
   /** False when the deadline stopped the fetching before every id was answered. */
   complete: boolean;

@@ -112,7 +112,7 @@ export async function fetchPages(
     }
     if (deadline.passed) return incomplete();
     seen.add(key);
-    const page = await client.getPlaylistItems(playlistId, 0, next.toString());
+    const page = await client.getPlaylistItems(playlistId, lastOffset + last.items.length, next.toString());
     lastOffset += last.items.length;
     pages.set(lastOffset, page);
     last = page;
@@ -128,6 +128,13 @@ function checkNext(next: string, api: URL, itemsPath: string, playlistId: string
     url = new URL(next, api);
   } catch {
     url = new URL("invalid:");
+  }
+  if (url.username || url.password) {
+    // fetch would refuse it (a TypeError on every retry): refused once, the credentials not repeated.
+    throw new InvalidResponseError(
+      `Spotify's page at offset ${offset} of playlist ${playlistId} gives a "next" link with a user name or password in it (${url.origin}${url.pathname}); ` +
+        `it was not followed and nothing was written. Run again later; if it persists, report this answer.`,
+    );
   }
   if (url.origin !== api.origin || !url.pathname.startsWith(itemsPath)) {
     const where = url.protocol === "invalid:" ? JSON.stringify(next.slice(0, 120)) : `${url.origin}${url.pathname}`;

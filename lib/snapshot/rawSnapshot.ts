@@ -39,8 +39,14 @@ export const ExtractionRecord = z.object({
   missing_album_ids: z.array(z.string()).optional(),
   /** The UTC day each artist and album object was fetched (earlier than the snapshot when it came from the cache), by object id. */
   fetched_on: z.object({ artists: z.record(z.string(), z.iso.date()), albums: z.record(z.string(), z.iso.date()) }).optional(),
-  /** Objects taken from the cache, fetched for the first time, and fetched again to refresh the cache. */
-  cache: z.object({ reused: z.number().int().nonnegative(), fetched_new: z.number().int().nonnegative(), refreshed: z.number().int().nonnegative() }).optional(),
+  /**
+   * Objects taken from the cache, fetched for the first time, and fetched again to refresh the cache;
+   * `rejected`: stored entries not believed (damaged, another id or kind, dated in the future, or an
+   * inconsistent checkpoint), fetched again. Absent in snapshots written before it existed.
+   */
+  cache: z
+    .object({ reused: z.number().int().nonnegative(), fetched_new: z.number().int().nonnegative(), refreshed: z.number().int().nonnegative(), rejected: z.number().int().nonnegative().optional() })
+    .optional(),
   /** Invocations the extraction took (more than 1 when a deadline stopped it and a retry resumed); absent means 1. */
   attempts: z.number().int().positive().optional(),
 });

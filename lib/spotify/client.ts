@@ -7,15 +7,39 @@
  */
 import type { SpotifyConfig } from "./config";
 import { TokenProvider, type AuthMode } from "./auth";
-import { EditorialPlaylistError, PlaylistForbiddenError, SpotifyApiError, SpotifyError, isEditorialPlaylistId } from "./errors";
+import { EditorialPlaylistError, InvalidResponseError, PlaylistForbiddenError, SpotifyApiError, SpotifyError, isEditorialPlaylistId } from "./errors";
 import { SpotifyHttp } from "./http";
 import { Album, Artist, Playlist, PlaylistItemsPage, SeveralAlbums, SeveralArtists } from "./schemas";
 import type { RateControllerState } from "./rateGate";
 import { newStats, type ClientStats } from "./stats";
 
+/**
+ * Spotify's documented maxima (Web API reference): "Get Playlist Items" limit "Range: 0 - 50";
+ * "Get Several Artists" ids "Maximum: 50 IDs"; "Get Several Albums" ids "Maximum: 20 IDs".
+ */
 export const PAGE_LIMIT = 50;
 export const ARTISTS_BATCH = 50;
 export const ALBUMS_BATCH = 20;
+
+type CatalogObjectKind = "artist" | "album";
+
+/**
+ * The objects answered for `asked`, checked against the request: one answer per id, in order
+ * (the batch endpoints answer "in the order requested", null for an id they do not know), each
+ * object carrying the id asked for and, when it says, the kind asked for. Anything else is a lie
+ * that would be cached for the whole reuse period: an error, nothing kept.
+ */
+export function checkAnswers<T extends { id: string; type?: unknown }>(kind: CatalogObjectKind, asked: string[], answers: (T | null)[], endpoint: string): (T | null)[] {
+  const fail = (what: string) =>
+    new InvalidResponseError(`Spotify's answer to ${endpoint} ${what}; nothing of it was kept or cached. Run again; if it persists, report it.`);
+  if (answers.length !== asked.length) throw fail(`has ${answers.length} ${kind}(s) for the ${asked.length} id(s) asked`);
+  answers.forEach((object, i) => {
+    if (object === null) return;
+    if (object.id !== asked[i]) throw fail(`gives ${kind} ${JSON.stringify(String(object.id).slice(0, 64))} at position ${i}, where ${asked[i]} was asked`);
+    if (object.type !== undefined && object.type !== kind) throw fail(`gives an object of type ${JSON.stringify(String(object.type).slice(0, 32))} for ${kind} ${asked[i]}`);
+  });
+  return answers;
+}
 
 export interface SpotifyClientHooks {
   /** Spotify rotated the refresh token: store it where the next run looks (`replaced` is the one it replaces). */
@@ -102,33 +126,41 @@ export class SpotifyClient {
   }
 
   /** One page of entries; `next` is an absolute URL from a previous page, else the page at `offset`. */
+  /** One page of entries, at most PAGE_LIMIT of them (a page holding more is refused: `total` alone cannot be trusted). */
   async getPlaylistItems(playlistId: string, offset: number, next?: string): Promise<PlaylistItemsPage> {
+    let page: PlaylistItemsPage;
     try {
-      if (next) return await this.http.get("playlist_items", next, PlaylistItemsPage);
-      return await this.http.get("playlist_items", `playlists/${encodeURIComponent(playlistId)}/items`, PlaylistItemsPage, {
-        limit: PAGE_LIMIT,
-        offset,
-        additional_types: "track",
-      });
+      page = next
+        ? await this.http.get("playlist_items", next, PlaylistItemsPage)
+        : await this.http.get("playlist_items", `playlists/${encodeURIComponent(playlistId)}/items`, PlaylistItemsPage, { limit: PAGE_LIMIT, offset, additional_types: "track" });
     } catch (err) {
       throw this.explainPlaylistError(err, playlistId, "the playlist's items");
     }
+    if (page.items.length > PAGE_LIMIT) {
+      throw new InvalidResponseError(
+        `Spotify's page of playlist ${playlistId} at offset ${offset} holds ${page.items.length} entries, more than the ${PAGE_LIMIT} a page may have (the limit asked, Spotify's maximum); ` +
+          `the answer is not believable, so nothing was written. Run again later; if it persists, report it.`,
+      );
+    }
+    return page;
   }
 
   async getArtist(id: string): Promise<Artist> {
-    return this.http.get("artist", `artists/${encodeURIComponent(id)}`, Artist);
+    const [artist] = checkAnswers("artist", [id], [await this.http.get("artist", `artists/${encodeURIComponent(id)}`, Artist)], `GET /artists/${id}`);
+    return artist!;
   }
 
   async getAlbum(id: string): Promise<Album> {
-    return this.http.get("album", `albums/${encodeURIComponent(id)}`, Album);
+    const [album] = checkAnswers("album", [id], [await this.http.get("album", `albums/${encodeURIComponent(id)}`, Album)], `GET /albums/${id}`);
+    return album!;
   }
 
   async getArtistsBatch(ids: string[]): Promise<(Artist | null)[]> {
-    return (await this.http.get("artists_batch", "artists", SeveralArtists, { ids: ids.join(",") })).artists;
+    return checkAnswers("artist", ids, (await this.http.get("artists_batch", "artists", SeveralArtists, { ids: ids.join(",") })).artists, "GET /artists?ids=");
   }
 
   async getAlbumsBatch(ids: string[]): Promise<(Album | null)[]> {
-    return (await this.http.get("albums_batch", "albums", SeveralAlbums, { ids: ids.join(",") })).albums;
+    return checkAnswers("album", ids, (await this.http.get("albums_batch", "albums", SeveralAlbums, { ids: ids.join(",") })).albums, "GET /albums?ids=");
   }
 
   private explainPlaylistError(err: unknown, playlistId: string, what: string): unknown {

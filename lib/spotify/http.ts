@@ -6,6 +6,13 @@
  * down; the request then waits its turn again. A request's AbortSignal ends it, whether it
  * waits for a slot, for the controller or for Spotify. Every body is checked against its zod
  * schema before anyone sees it.
+ *
+ * No redirect is followed blindly (RFC 9110 §15.4: following a 3xx automatically is the client's
+ * choice, "MAY"): one to the configured API origin is followed (at most MAX_REDIRECTS in a row),
+ * one anywhere else is an error and nothing of it is read, the same rule as for `next` links.
+ * Every answer is redacted before it is parsed (an answer that echoes our credentials must not
+ * carry them into the raw snapshot or an error) and is refused when it nests deeper than any
+ * Spotify answer does (MAX_JSON_DEPTH), before anything else is fetched on its word.
  */
 import ky, { HTTPError, TimeoutError, type KyInstance } from "ky";
 import type { z } from "zod";
@@ -13,7 +20,7 @@ import type { SpotifyConfig } from "./config";
 import { CONFIG_DEFAULTS } from "./config";
 import { InvalidResponseError, QuotaExceededError, RateLimitWaitTooLongError, SpotifyApiError, SpotifyError, SpotifyNetworkError, SpotifyTimeoutError } from "./errors";
 import { describeCause, type TokenProvider } from "./auth";
-import { attemptsOf, exchangeOptions, retryOptions } from "./exchange";
+import { attemptsOf, exchangeOptions, isRedirect, locationOf } from "./exchange";
 import { ConcurrencyLimit } from "./limit";
 import { RateController } from "./rateGate";
 import { redact } from "./redact";
@@ -30,6 +37,38 @@ interface RequestState {
 
 /** A 429 handed to the rate controller; the request goes round again. */
 class RateLimited extends SpotifyError {}
+
+/** A 3xx answer; exchange() decides whether to follow it. */
+class Redirected extends SpotifyError {
+  constructor(
+    readonly status: number,
+    readonly location: URL | undefined,
+  ) {
+    super(`${status}`);
+  }
+}
+
+/** Redirects in a row followed on the API's own origin (RFC 9110 §15.4: a client ought to detect infinite redirection). */
+export const MAX_REDIRECTS = 5;
+
+/**
+ * Deepest nesting accepted in an answer. Spotify's deepest (a page of entries: page, items, entry,
+ * item, album, artists, artist, external_urls) is 9 levels in the recorded fixtures; 64 leaves room
+ * for new fields while a value nested thousands of levels deep is refused when it arrives.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests deeper than `max` objects/arrays (iterative: a deep value cannot overflow the stack here). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push({ v: child, depth: depth + 1 });
+  }
+  return false;
+}
 
 /** 429s in a row one request accepts before it gives up (each one after a pause of the whole client). */
 export const MAX_RATE_LIMITED_ATTEMPTS = 20;
@@ -66,12 +105,8 @@ export class SpotifyHttp {
     this.rate = new RateController({ windowMs: config.rateWindowMs ?? CONFIG_DEFAULTS.rateWindowMs, maxBurst: config.concurrency });
     const stateOf = (options: { context: Record<string, unknown> }) => options.context.state as RequestState;
     this.ky = ky.create({
+      // 429s are the rate controller's (below); our own errors end the request; everything else follows ky's rules.
       ...exchangeOptions(config, "get"),
-      retry: {
-        ...retryOptions(config, "get"),
-        // 429s are the rate controller's (below); our own errors end the request; everything else follows ky's rules.
-        shouldRetry: ({ error }) => (error instanceof SpotifyError ? false : undefined),
-      },
       hooks: {
         beforeRequest: [
           async (request, options) => {
@@ -96,6 +131,7 @@ export class SpotifyHttp {
             }
             countCall(this.stats, state.endpoint);
             this.rate.answered(sentAt);
+            if (isRedirect(response.status)) throw new Redirected(response.status, locationOf(response, request.url));
             if (response.status === 401 && !state.renewedToken) {
               state.renewedToken = true;
               this.tokens.invalidate(state.token);
@@ -125,13 +161,20 @@ export class SpotifyHttp {
     const url = new URL(/^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.config.apiUrl}/${pathOrUrl.replace(/^\//, "")}`);
     for (const [k, v] of Object.entries(searchParams ?? {})) url.searchParams.set(k, String(v));
     const shown = `${url.pathname}${url.search}`;
+    if (url.username || url.password) {
+      // fetch refuses such a URL (a TypeError every attempt): say so once, without the credentials.
+      throw new InvalidResponseError(`GET ${url.origin}${url.pathname} carries a user name or password in its URL, which is never sent; nothing was written. Check SPOTIFY_API_URL; if it came from Spotify's "next" link, report it.`);
+    }
     return this.limit.run(async () => {
-      const text = await this.exchange(endpoint, url, shown, signal);
+      const text = this.redact(await this.exchange(endpoint, url, shown, signal));
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
-        throw new InvalidResponseError(`Spotify's answer to GET ${shown} is not JSON (${text.length} bytes: ${JSON.stringify(this.redact(text.slice(0, 80)))}); nothing was written. Run again; if it persists, the API has changed.`);
+        throw new InvalidResponseError(`Spotify's answer to GET ${shown} is not JSON (${text.length} bytes: ${JSON.stringify(text.slice(0, 80))}); nothing was written. Run again; if it persists, the API has changed.`);
+      }
+      if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
+        throw new InvalidResponseError(`Spotify's answer to GET ${shown} nests deeper than ${MAX_JSON_DEPTH} levels (no Spotify answer nests more than 9); it was refused as it arrived and nothing was written. Run again; if it persists, report it.`);
       }
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
@@ -142,13 +185,29 @@ export class SpotifyHttp {
   }
 
   /** The body of a successful answer; 429s go round the rate controller, up to MAX_RATE_LIMITED_ATTEMPTS in a row. */
-  private async exchange(endpoint: string, url: URL, shown: string, signal?: AbortSignal): Promise<string> {
-    for (let refused = 0; ; ) {
+  private async exchange(endpoint: string, first: URL, shown: string, signal?: AbortSignal): Promise<string> {
+    const api = new URL(this.config.apiUrl);
+    let url = first;
+    for (let refused = 0, redirects = 0; ; ) {
       const state: RequestState = { endpoint, renewedToken: false, signal };
       try {
         const response = await this.ky.get(url, { context: { state }, signal });
         return await response.text();
       } catch (err) {
+        if (err instanceof Redirected) {
+          const to = err.location;
+          if (to && to.origin === api.origin && !to.username && !to.password && ++redirects <= MAX_REDIRECTS) {
+            url = to;
+            continue;
+          }
+          const where = !to ? "no readable Location" : to.origin === api.origin ? `${to.origin}${to.pathname}` : to.origin;
+          const why = !to || to.origin !== api.origin
+            ? `outside the configured API (${api.origin}): it was not followed (Spotify's answers come only from there)`
+            : to.username || to.password ? "with a user name or password in the URL: it was not followed" : `after ${MAX_REDIRECTS} redirects in a row: they were not followed further`;
+          throw new InvalidResponseError(
+            `Spotify answered GET ${shown} with ${err.status}, redirecting to ${where}, ${why}, and nothing was written. Check SPOTIFY_API_URL; if it is right, report this answer.`,
+          );
+        }
         if (state.sentAt !== undefined) this.rate.failed(state.sentAt);
         if (signal?.aborted) throw signal.reason;
         if (!(err instanceof RateLimited)) throw await this.translate(err, endpoint, shown);
@@ -164,9 +223,9 @@ export class SpotifyHttp {
     }
   }
 
-  /** Text from Spotify without our credentials (an answer may echo what it was sent). */
+  /** Text from Spotify without our credentials (an answer may echo what it was sent): every one the process holds, access tokens included. */
   private redact(text: string): string {
-    return redact(text, [this.config.clientSecret, this.config.refreshToken], this.config.clientId);
+    return redact(text, this.tokens.credentials(), this.config.clientId);
   }
 
   private async translate(err: unknown, endpoint: string, shown: string): Promise<Error> {

@@ -10,6 +10,8 @@ import { createHash, randomBytes } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import ky from "ky";
+import { cappedFetch, isRedirect, locationOf } from "./exchange";
+import { redact } from "./redact";
 import { OAuthErrorBody, TokenResponse, describeZodError } from "./schemas";
 
 export const PKCE_SCOPES = "playlist-read-private playlist-read-collaborative";
@@ -75,12 +77,19 @@ export interface CodeExchange {
   timeoutMs?: number;
 }
 
-/** POST accounts/api/token with grant_type=authorization_code. No retry: a code is good for one use only. */
+/**
+ * POST accounts/api/token with grant_type=authorization_code. No retry: a code is good for one use
+ * only. No redirect either: the body carries the code and its verifier, so a 3xx is an error naming
+ * its status and the Location's origin, and nothing is sent there. What the endpoint answers is
+ * redacted (the code, the verifier) before it is shown.
+ */
 export async function exchangeCode(p: CodeExchange): Promise<TokenResponse> {
   const tokenUrl = `${trimSlash(p.accountsUrl)}/api/token`;
+  const hide = (text: string) => redact(text, [p.code, p.codeVerifier]);
   let response: Response;
   try {
     response = await ky.post(tokenUrl, {
+      fetch: cappedFetch,
       body: new URLSearchParams({
         grant_type: "authorization_code",
         code: p.code,
@@ -94,12 +103,19 @@ export async function exchangeCode(p: CodeExchange): Promise<TokenResponse> {
     });
   } catch (err) {
     throw new PkceLoginError(
-      `Could not reach the Spotify token endpoint ${tokenUrl}: ${(err as Error).message}. Check your network (and SPOTIFY_ACCOUNTS_URL if you set it), then run "npm run auth" again.`,
+      `Could not reach the Spotify token endpoint ${tokenUrl}: ${hide((err as Error).message)}. Check your network (and SPOTIFY_ACCOUNTS_URL if you set it), then run "npm run auth" again.`,
+    );
+  }
+  if (isRedirect(response.status)) {
+    const to = locationOf(response, tokenUrl);
+    throw new PkceLoginError(
+      `The Spotify token endpoint ${tokenUrl} answered ${response.status}, redirecting to ${to ? to.origin : "no readable Location"}: the code was not sent there and nothing was stored. ` +
+        `Check SPOTIFY_ACCOUNTS_URL (unset, it is https://accounts.spotify.com), then run "npm run auth" again.`,
     );
   }
   const text = await response.text();
   const json = parseJson(text);
-  if (!response.ok) throw new PkceLoginError(describeTokenError(response.status, json, text));
+  if (!response.ok) throw new PkceLoginError(hide(describeTokenError(response.status, json, hide(text))));
 
   const parsed = TokenResponse.safeParse(json);
   if (!parsed.success) {
@@ -115,7 +131,7 @@ function describeTokenError(status: number, json: unknown, text: string): string
   const oauth = OAuthErrorBody.safeParse(json);
   const detail = oauth.success
     ? `${oauth.data.error}${oauth.data.error_description ? `: ${oauth.data.error_description}` : ""}`
-    : text.trim().slice(0, 200) || "empty body";
+    : text.trim().slice(0, 200) || "empty body"; // `text` comes redacted: cut after, so no secret is cut into a prefix
   const hint = oauth.success ? TOKEN_ERROR_HINTS[oauth.data.error] : undefined;
   return `Spotify refused the code exchange (HTTP ${status}, ${detail}). ${hint ?? 'Run "npm run auth" again.'}`;
 }

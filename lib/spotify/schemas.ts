@@ -95,11 +95,18 @@ export const Playlist = z.looseObject({
 export const SeveralArtists = z.looseObject({ artists: z.array(Artist.nullable()) });
 export const SeveralAlbums = z.looseObject({ albums: z.array(Album.nullable()) });
 
+/**
+ * A token goes into an Authorization header (RFC 6750 §2.1: b64token, visible ASCII only): one
+ * with a space or a control character (CR/LF) could never be sent, so it is refused where it
+ * arrives, once, without its value in the message.
+ */
+const HeaderSafeToken = z.string().regex(/^[\x21-\x7E]+$/, "not a token that can be sent in a header (it holds spaces or control characters)");
+
 export const TokenResponse = z.looseObject({
-  access_token: z.string().min(1),
+  access_token: HeaderSafeToken,
   token_type: z.string(),
   expires_in: z.number().positive(),
-  refresh_token: z.string().optional(),
+  refresh_token: HeaderSafeToken.optional(),
   scope: z.string().optional(),
 });
 

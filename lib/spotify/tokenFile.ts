@@ -68,8 +68,14 @@ export async function writeRefreshToken(file: string, refreshToken: string, clie
     replaces = [...earlier, tokenHash(replaced)].slice(-LINEAGE);
   }
   const content: TokenFileContent = { refresh_token: refreshToken, client_id: clientId, saved_at: new Date().toISOString(), ...(replaces ? { replaces } : {}) };
-  await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(content, null, 2) + "\n", { mode: 0o600 });
-  await fs.rename(tmp, file);
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(tmp, JSON.stringify(content, null, 2) + "\n", { mode: 0o600 });
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true, recursive: false }).catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`could not write the token file ${file}${code ? ` (${code})` : ""}`, { cause: err });
+  }
 }
