@@ -19,7 +19,10 @@ export const extractFunctionName = pipeline.extractor.function.fn.name;
 export const transformFunctionName = pipeline.transformer.function.fn.name;
 export const viewsFunctionName = pipeline.analytics.viewsFunction.fn.name;
 export const spotifySecretArn = pipeline.extractor.secret.arn;
+/** The refresh token's own secret (authMode refresh_token): the extractor keeps rotated tokens there. */
+export const spotifyRefreshTokenSecretArn = pipeline.extractor.refreshTokenSecret?.arn;
+export const fanoutFunctionName = pipeline.extractor.fanout.fn.name;
 export const alertTopicArn = pipeline.monitoring.topic.arn;
 export const athenaConsoleUrl = pipeline.athenaConsoleUrl;
-/** The configured playlist ids (contract C3: what `npm run smoke` may extract). */
+/** The deployed playlist ids, as written to the lake's pipeline/playlists.json (contract C3: what `npm run smoke` may extract). */
 export const playlists = pulumi.output(pipeline.extractor.playlists);

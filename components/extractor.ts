@@ -1,5 +1,5 @@
 /**
- * The extractor: a Secrets Manager secret with the Spotify credentials, a queue of extraction
+ * The extractor: Secrets Manager secrets with the Spotify credentials, a queue of extraction
  * requests, and a Lambda that lands one playlist's raw snapshot per message.
  *
  * Playlists are data, not infrastructure: the stack writes the list to one object in the lake
@@ -55,7 +55,7 @@ export interface ExtractorArgs {
   schedule: string;
   authMode: AuthMode;
   clientId: pulumi.Input<string>;
-  /** Secret config values: they go only into the Secrets Manager secret. */
+  /** Secret config values: they go only into the Secrets Manager secrets. */
   clientSecret?: pulumi.Input<string | undefined>;
   refreshToken?: pulumi.Input<string | undefined>;
   memoryMb: number;
@@ -77,7 +77,10 @@ export function checkExtractorArgs(args: ExtractorArgs): void {
 }
 
 export class Extractor extends pulumi.ComponentResource {
+  /** The app's credentials (the stack's). */
   readonly secret: aws.secretsmanager.Secret;
+  /** The refresh token (the extractor's after the first deploy); none in client_credentials mode. */
+  readonly refreshTokenSecret?: aws.secretsmanager.Secret;
   readonly function: PipelineFunction;
   readonly queue: aws.sqs.Queue;
   readonly eventSource: aws.lambda.EventSourceMapping;
@@ -94,6 +97,7 @@ export class Extractor extends pulumi.ComponentResource {
     checkExtractorArgs(args);
     this.playlists = [...args.playlists];
     this.secret = this.credentialsSecret(name, args);
+    this.refreshTokenSecret = this.refreshTokenSeed(name, args);
     this.function = this.extractFunction(name, args);
     this.queue = this.requestQueue(name, args);
     this.eventSource = this.queueToFunction(name, args);
@@ -103,22 +107,42 @@ export class Extractor extends pulumi.ComponentResource {
     this.registerOutputs({ functionName: this.function.fn.name, secretArn: this.secret.arn, queueUrl: this.queue.url, fanoutFunctionName: this.fanout.fn.name });
   }
 
+  /** The app's credentials: the stack's own, rewritten from config whenever the client id or secret changes. */
   private credentialsSecret(name: string, args: ExtractorArgs): aws.secretsmanager.Secret {
     const secret = new aws.secretsmanager.Secret(
       `${name}-spotify-credentials`,
-      { description: "Spotify app credentials for the extractor: {client_id, client_secret, refresh_token}. The extractor writes rotated refresh tokens back here.", recoveryWindowInDays: 7 },
+      { description: "Spotify app credentials for the extractor: {client_id, client_secret}. Written by the stack from its config.", recoveryWindowInDays: 7 },
       { parent: this },
     );
     const secretString = pulumi.secret(
-      pulumi.all([args.clientId, args.clientSecret, args.refreshToken]).apply(([client_id, client_secret, refresh_token]) =>
-        JSON.stringify({ client_id, ...(client_secret ? { client_secret } : {}), ...(refresh_token && args.authMode === "refresh_token" ? { refresh_token } : {}) }),
-      ),
+      pulumi.all([args.clientId, args.clientSecret]).apply(([client_id, client_secret]) => JSON.stringify({ client_id, ...(client_secret ? { client_secret } : {}) })),
     );
+    new aws.secretsmanager.SecretVersion(`${name}-spotify-credentials-value`, { secretId: secret.id, secretString }, { parent: this });
+    return secret;
+  }
+
+  /**
+   * The refresh token (authMode refresh_token): the extractor's, not the stack's. Spotify may
+   * return a new refresh token with an access token, and the extractor stores it here; a secret
+   * version written from config on a later `pulumi up` would put the old token back
+   * (aws.secretsmanager.SecretVersion makes a new current version whenever its secretString
+   * changes). So the stack writes the config's token once, when the secret is created, and
+   * ignores its value from then on (Pulumi resource option ignoreChanges: "the current value of
+   * the property is used instead of the input"). To sign in with another token on purpose, see
+   * docs/deploy.md ("A new refresh token").
+   */
+  private refreshTokenSeed(name: string, args: ExtractorArgs): aws.secretsmanager.Secret | undefined {
+    if (args.authMode !== "refresh_token") return undefined;
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-spotify-refresh-token`,
+      { description: "The Spotify refresh token the extractor signs in with: {refresh_token}. Seeded once by the stack; the extractor writes rotated tokens here.", recoveryWindowInDays: 7 },
+      { parent: this },
+    );
+    const seed = pulumi.secret(pulumi.output(args.refreshToken).apply((refresh_token) => JSON.stringify({ refresh_token: refresh_token ?? "" })));
     new aws.secretsmanager.SecretVersion(
-      `${name}-spotify-credentials-value`,
-      { secretId: secret.id, secretString },
-      // A rotation by the extractor moves AWSCURRENT to its own version: never move it back. A changed config value still makes a new current version.
-      { parent: this, ignoreChanges: ["versionStages"] },
+      `${name}-spotify-refresh-token-seed`,
+      { secretId: secret.id, secretString: seed },
+      { parent: this, ignoreChanges: ["secretString", "versionStages"] },
     );
     return secret;
   }
@@ -135,7 +159,8 @@ export class Extractor extends pulumi.ComponentResource {
         bindings: [
           // Raw snapshots: write only. The object cache (contract C2): only this role reads and writes under its prefix.
           bucketBinding(e.bucket, args.lakeBucket, { read: [SPOTIFY_CACHE_PREFIX], write: [RAW_SNAPSHOT_PREFIX, SPOTIFY_CACHE_PREFIX], list: [SPOTIFY_CACHE_PREFIX] }),
-          secretBinding(e.secretArn, this.secret, { writeBack: true }),
+          secretBinding(e.secretArn, this.secret, { writeBack: false }),
+          ...(this.refreshTokenSecret ? [secretBinding(e.refreshTokenSecretArn, this.refreshTokenSecret, { writeBack: true })] : []),
           settingsBinding({
             [e.authMode]: args.authMode,
             [e.concurrency]: String(args.spotifyConcurrency),
@@ -188,6 +213,9 @@ export class Extractor extends pulumi.ComponentResource {
         functionName: this.function.fn.arn,
         // One playlist per invocation: each gets the whole timeout, and fails and retries on its own.
         batchSize: 1,
+        // The handler answers with the messages to deliver again (an extraction stopped at the deadline,
+        // a message that is not a request), so those are not invocation errors (handlers/extract.ts).
+        functionResponseTypes: ["ReportBatchItemFailures"],
         scalingConfig: { maximumConcurrency: args.maxConcurrency },
       },
       { parent: this, dependsOn: [consume] },

@@ -3,11 +3,17 @@
  * Errors and Throttles, messages in each function's dead-letter queue, rejected raw snapshots,
  * failed crawls, and extraction staleness.
  *
- * Staleness: an alarm on the transform function's Invocations, summed per hour, that fires
- * when N hours in a row had none, with missing data counted as breaching. Every landed raw
- * snapshot invokes the transform, so this watches what matters (new data in the lake) with a
- * metric Lambda publishes for free; an alarm on the extractor would stay quiet while every
- * extraction failed, and a custom metric would need code and a PutMetricData grant.
+ * An alarm means something is wrong. Staleness: "the schedule ran in the last N hours, yet no raw
+ * snapshot was transformed in them". Every landed raw snapshot invokes the transform, and every
+ * scheduled run invokes the fan-out, so both are Lambda's own Invocations metrics (free, no
+ * PutMetricData grant). Lambda publishes a data point only for a period with invocations, so
+ * "none" is missing data: the alarm fills it with 0 in a metric math expression (CloudWatch user
+ * guide, "Using math expressions with CloudWatch metrics": FILL(m, value) fills a series' missing
+ * values; IF(condition, trueValue, falseValue)) and treats a window with no data at all (before
+ * the first scheduled run) as not breaching (PutMetricAlarm, TreatMissingData: "notBreaching" -
+ * missing data points are treated as being within the threshold). So a new stack is OK, not in
+ * ALARM, until its schedule has run and landed nothing. The threshold "missing = breaching" of
+ * before put every new stack in ALARM from the deploy to its first run.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,11 +29,16 @@ export interface MonitoredFunction {
 export interface MonitoringArgs {
   functions: MonitoredFunction[];
   crawlerNames: pulumi.Input<string[]>;
-  /** Its Invocations are the staleness signal; its log group holds the rejection messages. */
+  /** Its Invocations are the staleness signal (new data); its log group holds the rejection messages. */
   transform: { fn: aws.lambda.Function; logGroup: aws.cloudwatch.LogGroup; rejectedLogMessage: string };
+  /** The function the schedule invokes: its Invocations say a scheduled run happened. */
+  scheduled: { fn: aws.lambda.Function };
   stalenessHours: number;
   alarmEmail?: string;
 }
+
+/** The scheduled runs of a window in which nothing was transformed; 0 otherwise. */
+export const STALENESS_EXPRESSION = "IF(FILL(transformed, 0) == 0, FILL(scheduled, 0), 0)";
 
 export function checkMonitoringArgs(args: MonitoringArgs): void {
   if (!Number.isInteger(args.stalenessHours) || args.stalenessHours < 1 || args.stalenessHours > 168) {
@@ -79,12 +90,27 @@ export class Monitoring extends pulumi.ComponentResource {
     });
   }
 
+  /** One window of `stalenessHours` (PutMetricAlarm: period x evaluation periods at most 7 days, so 168 hours at most). */
   private stalenessAlarm(name: string, args: MonitoringArgs): void {
+    const period = args.stalenessHours * 3600;
+    const invocations = (id: string, fn: aws.lambda.Function): aws.types.input.cloudwatch.MetricAlarmMetricQuery => ({
+      id,
+      returnData: false,
+      metric: { namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: fn.name }, period, stat: "Sum" },
+    });
     this.alarm(`${name}-extraction-stale`, {
-      alarmDescription: `No new raw snapshot for ${args.stalenessHours} hours: the extractor did not land anything (check its alarms and the schedule).`,
-      namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: args.transform.fn.name }, statistic: "Sum",
-      period: 3600, evaluationPeriods: args.stalenessHours, datapointsToAlarm: args.stalenessHours, threshold: 1, comparisonOperator: "LessThanThreshold",
-      treatMissingData: "breaching",
+      alarmDescription:
+        `The schedule ran in the last ${args.stalenessHours} hours but no raw snapshot was transformed: ` +
+        `the extractions landed nothing (see the fan-out's and the extractor's alarms and logs).`,
+      metricQueries: [
+        invocations("scheduled", args.scheduled.fn),
+        invocations("transformed", args.transform.fn),
+        { id: "stale", label: "Scheduled runs in a window with no transform", returnData: true, expression: STALENESS_EXPRESSION },
+      ],
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
     });
   }
 

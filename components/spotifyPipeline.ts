@@ -73,6 +73,7 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
         ],
         crawlerNames: this.catalog.crawlerNames,
         transform: { fn: this.transformer.function.fn, logGroup: this.transformer.function.logGroup, rejectedLogMessage: TRANSFORM_LOG.rejected },
+        scheduled: { fn: this.extractor.fanout.fn },
       },
       parent,
     );

@@ -18,6 +18,8 @@ void ALL_AUTH_MODES_LISTED;
 export const EXTRACT_ENV = {
   bucket: "LAKE_BUCKET",
   secretArn: "SPOTIFY_SECRET_ARN",
+  /** The refresh token's own secret (authMode refresh_token): seeded by the stack, then the extractor's. */
+  refreshTokenSecretArn: "SPOTIFY_REFRESH_TOKEN_SECRET_ARN",
   authMode: "SPOTIFY_AUTH_MODE",
   concurrency: "SPOTIFY_CONCURRENCY",
   maxWaitS: "SPOTIFY_MAX_WAIT_S",
@@ -32,6 +34,7 @@ export const EXTRACT_ENV = {
 export interface ExtractEnv {
   bucket: string;
   secretArn: string;
+  refreshTokenSecretArn?: string;
   authMode: AuthMode;
   concurrency?: number;
   maxWaitS?: number;
@@ -45,6 +48,7 @@ export function parseExtractEnv(env: Env): ExtractEnv {
   return {
     bucket: requireEnv(env, e.bucket, "extract"),
     secretArn: requireEnv(env, e.secretArn, "extract"),
+    refreshTokenSecretArn: env[e.refreshTokenSecretArn] || undefined,
     authMode: choiceEnv(env, e.authMode, AUTH_MODES, "refresh_token"),
     concurrency: optionalWholeNumber(env, e.concurrency, { min: 1, max: 64 }),
     maxWaitS: optionalWholeNumber(env, e.maxWaitS, { min: 1, max: 900 }),
@@ -69,4 +73,6 @@ export const EXTRACT_LOG = {
   failed: "extraction failed",
   /** Contract C4: stopped before the deadline on purpose; the retry or redelivery resumes. */
   incomplete: "extraction stopped before the deadline; the next attempt resumes",
+  /** A queue message that is not a request: reported, delivered again, then kept in the dead-letter queue. */
+  badMessage: "queue message is not an extraction request",
 } as const;

@@ -3,15 +3,26 @@
  * direct invocation (contract C3) or from the extract queue the schedule fills (one SQS message
  * per playlist, one message per invocation), so one playlist's failure or rate limit never stops
  * the others, and the queue's event source bounds how many run at once. Credentials come
- * from Secrets Manager (only the secret's ARN is in the environment), read through Powertools
- * with a cache; when Spotify rotates the refresh token it is written back to the same secret
- * with PutSecretValue, so the next run signs in with the new one.
+ * from Secrets Manager (only the secrets' ARNs are in the environment), read through Powertools
+ * with a cache. The app's credentials (client id and secret) are the stack's; the refresh token
+ * has a secret of its own, which the stack only seeds: when Spotify rotates the token it is
+ * written back there with PutSecretValue, so the next run signs in with the new one and no
+ * change of the stack's config can roll it back.
+ *
+ * From the queue, the answer is a partial batch response (Lambda developer guide, "Handling
+ * errors for an SQS event source in Lambda", "Implementing partial batch responses": with
+ * ReportBatchItemFailures, the function returns {"batchItemFailures": [{"itemIdentifier":
+ * <messageId>}]} and only those messages become visible again). An extraction that stopped
+ * before the deadline on purpose (C4) and a message that is not a request are reported that way:
+ * the first resumes on the next delivery, the second ends in the dead-letter queue after
+ * maxReceiveCount deliveries (its alarm), and neither counts in the function's Errors. A real
+ * failure (Spotify, the secret, storage) still fails the invocation, which Errors counts.
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { assertSnapshotDate, normalizePlaylistId, todayUtc } from "../lib/lake/layout";
+import { assertSnapshotDateInRange, normalizePlaylistId, todayUtc } from "../lib/lake/layout";
 import { extractAndLand } from "../lib/extract/runExtraction";
 import { CatalogCache } from "../lib/extract/catalogCache";
 import { CACHE_DEFAULTS, cacheSettingsFromEnv, type CacheSettings } from "../lib/extract/cacheSettings";
@@ -49,26 +60,46 @@ export interface ExtractDeps {
 /** A direct invocation (ExtractRequest, unchecked until parsed) or the extract queue's SQS event. */
 export type ExtractEvent = { [K in keyof ExtractRequest]?: unknown } | SqsEvent;
 
-/** The part of an SQS event Lambda's event source mapping delivers that the handler reads. */
+/** The part of an SQS event Lambda's event source mapping delivers that the handler reads (a record may be anything). */
 export interface SqsEvent {
-  Records: { messageId?: string; eventSource?: string; body?: string }[];
+  Records: ({ messageId?: string; eventSource?: string; body?: unknown } | null)[];
+}
+
+/** Lambda developer guide, "Implementing partial batch responses": the messages to deliver again. */
+export interface QueueBatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
 }
 
 function isSqsEvent(event: unknown): event is SqsEvent {
   const records = (event as SqsEvent | undefined)?.Records;
-  return Array.isArray(records) && records.every((r) => r?.eventSource === "aws:sqs");
+  return Array.isArray(records) && records.length > 0 && records.some((r) => (r as { eventSource?: unknown } | null)?.eventSource === "aws:sqs");
 }
 
-/** The requests an event carries: itself when invoked directly, each message's JSON body from the queue. */
-export function requestsOf(event: ExtractEvent): { playlist_id?: unknown; snapshot_date?: unknown }[] {
-  if (!isSqsEvent(event)) return [event as { playlist_id?: unknown; snapshot_date?: unknown }];
-  return event.Records.map((record) => {
-    try {
-      return JSON.parse(record.body ?? "") as { playlist_id?: unknown; snapshot_date?: unknown };
-    } catch {
-      throw new Error(`Message ${record.messageId ?? "(no id)"} of the extract queue is not JSON: expected {"playlist_id": "<id>"}; got ${JSON.stringify(record.body).slice(0, 200)}.`);
-    }
-  });
+type RawRequest = { playlist_id?: unknown; snapshot_date?: unknown };
+
+/** A queue message's request, or why it is not one (a record without a body, or not JSON). */
+export function requestOfRecord(record: SqsEvent["Records"][number]): { request: RawRequest } | { problem: string } {
+  const id = typeof record?.messageId === "string" ? record.messageId : "(no id)";
+  if (typeof record?.body !== "string") return { problem: `Message ${id} of the extract queue has no body: expected {"playlist_id": "<id>"}.` };
+  try {
+    return { request: JSON.parse(record.body) as RawRequest };
+  } catch {
+    return { problem: `Message ${id} of the extract queue is not JSON: expected {"playlist_id": "<id>"}; got ${JSON.stringify(record.body).slice(0, 200)}.` };
+  }
+}
+
+/** Thrown by an invocation from the queue when a message failed for another reason than its content or the deadline. */
+export class QueuedExtractionsFailedError extends Error {
+  constructor(readonly failed: { messageId: string; error: string }[]) {
+    super(`${failed.length} queued extraction(s) failed and will be delivered again: ${failed.map((f) => `${f.messageId}: ${f.error}`).join("; ")}`);
+    this.name = "QueuedExtractionsFailedError";
+  }
+}
+
+/** The handler: a direct invocation answers its extraction (C3), the queue a partial batch response. */
+export interface ExtractHandler {
+  (event: SqsEvent, context?: InvocationContext): Promise<QueueBatchResponse>;
+  (event: { [K in keyof ExtractRequest]?: unknown }, context?: InvocationContext): Promise<ExtractResult>;
 }
 
 /** The part of Lambda's context the extractor uses: the time left, to stop cleanly before the deadline (C4), and the request id for the logs. */
@@ -108,7 +139,7 @@ export function parseSpotifySecret(value: unknown, authMode: AuthMode, secretArn
   };
 }
 
-export function createExtractHandler(settings: ExtractSettings, deps: ExtractDeps = {}): (event: ExtractEvent, context?: InvocationContext) => Promise<ExtractResult> {
+export function createExtractHandler(settings: ExtractSettings, deps: ExtractDeps = {}): ExtractHandler {
   if (!settings.bucket || !settings.secretArn) throw new Error("The extract function needs LAKE_BUCKET and SPOTIFY_SECRET_ARN in its environment (contracts/extract.ts).");
   const store = deps.store ?? new S3Store({ bucket: settings.bucket, client: deps.s3 ?? new S3Client({}) });
   const cache = new CatalogCache(store, settings.cache ?? CACHE_DEFAULTS);
@@ -119,21 +150,29 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
   /** A token this container wrote back: newer than any cached read of the secret. */
   let rotatedRefreshToken: string | undefined;
 
+  const maxAge = settings.secretMaxAgeS ?? 300;
+  const tokenArn = settings.authMode === "refresh_token" ? settings.refreshTokenSecretArn : undefined;
+
   async function readSecret(): Promise<SpotifySecret> {
-    const value = await secrets.get(settings.secretArn, { transform: "json", maxAge: settings.secretMaxAgeS ?? 300 });
-    const secret = parseSpotifySecret(value, settings.authMode, settings.secretArn);
-    return rotatedRefreshToken ? { ...secret, refresh_token: rotatedRefreshToken } : secret;
+    const app = (await secrets.get(settings.secretArn, { transform: "json", maxAge })) as Record<string, unknown> | undefined;
+    if (!tokenArn) {
+      const secret = parseSpotifySecret(app, settings.authMode, settings.secretArn);
+      return rotatedRefreshToken ? { ...secret, refresh_token: rotatedRefreshToken } : secret;
+    }
+    const token = rotatedRefreshToken ?? ((await secrets.get(tokenArn, { transform: "json", maxAge })) as { refresh_token?: unknown } | undefined)?.refresh_token;
+    return parseSpotifySecret(typeof app === "object" && app !== null ? { ...app, refresh_token: token } : app, settings.authMode, `${settings.secretArn} (refresh token: ${tokenArn})`);
   }
 
+  /** The rotated token goes to the token's own secret when there is one (the stack never rewrites it), else back into the one secret. */
   async function storeRotatedToken(secret: SpotifySecret, token: string): Promise<void> {
-    await secretsManager.send(
-      new PutSecretValueCommand({ SecretId: settings.secretArn, SecretString: JSON.stringify({ ...secret, refresh_token: token }) }),
-    );
+    const target = tokenArn ?? settings.secretArn;
+    const value = tokenArn ? { refresh_token: token } : { ...secret, refresh_token: token };
+    await secretsManager.send(new PutSecretValueCommand({ SecretId: target, SecretString: JSON.stringify(value) }));
     rotatedRefreshToken = token;
-    logger.info("rotated refresh token stored", { secretArn: settings.secretArn });
+    logger.info("rotated refresh token stored", { secretArn: target });
   }
 
-  async function extractOne(event: { playlist_id?: unknown; snapshot_date?: unknown }, context: InvocationContext | undefined): Promise<ExtractResult> {
+  async function extractOne(event: RawRequest, context: InvocationContext | undefined): Promise<ExtractResult> {
     if (typeof event?.playlist_id !== "string") {
       throw new Error(`Expected an event like {"playlist_id": "<22-character id>"}; got ${JSON.stringify(event).slice(0, 200)}.`);
     }
@@ -141,7 +180,8 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
     if (event.snapshot_date !== undefined && typeof event.snapshot_date !== "string") {
       throw new Error(`"snapshot_date" must be a string like "2026-11-25"; got ${JSON.stringify(event.snapshot_date)}.`);
     }
-    const snapshotDate = event.snapshot_date === undefined ? todayUtc(now()) : assertSnapshotDate(event.snapshot_date);
+    // The CLI's date rule (cli/args.ts): a real date from Spotify's launch to tomorrow in UTC.
+    const snapshotDate = event.snapshot_date === undefined ? todayUtc(now()) : assertSnapshotDateInRange(event.snapshot_date, now());
     logger.appendKeys({ playlistId, snapshotDate });
     try {
       const secret = await readSecret();
@@ -189,19 +229,39 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
     }
   }
 
-  // From the queue, a message that fails makes the invocation fail: SQS delivers it again after
-  // the visibility timeout, then moves it to the dead-letter queue (Lambda developer guide, "Using
-  // Lambda with Amazon SQS"). The event source delivers one message per invocation (batch size 1),
-  // so the result of a queued run is the one extraction's, as for a direct invocation.
-  return async (event, context) => {
+  /** Every message of the batch (the mapping's batch size is 1, but each record is handled on its own). */
+  async function extractFromQueue(event: SqsEvent, context: InvocationContext | undefined): Promise<QueueBatchResponse> {
+    const batchItemFailures: QueueBatchResponse["batchItemFailures"] = [];
+    const failed: { messageId: string; error: string }[] = [];
+    for (const record of event.Records) {
+      const messageId = typeof record?.messageId === "string" && record.messageId !== "" ? record.messageId : undefined;
+      const parsed = requestOfRecord(record);
+      if ("problem" in parsed) {
+        logger.error(EXTRACT_LOG.badMessage, { messageId, problem: parsed.problem });
+        if (messageId) batchItemFailures.push({ itemIdentifier: messageId });
+        continue;
+      }
+      try {
+        await extractOne(parsed.request, context);
+      } catch (err) {
+        if (err instanceof ExtractionIncompleteError) {
+          if (messageId) batchItemFailures.push({ itemIdentifier: messageId });
+        } else failed.push({ messageId: messageId ?? "(no id)", error: (err as Error).message });
+      }
+    }
+    if (failed.length > 0) throw new QueuedExtractionsFailedError(failed);
+    return { batchItemFailures };
+  }
+
+  const handler = async (event: ExtractEvent, context?: InvocationContext): Promise<ExtractResult | QueueBatchResponse> => {
     logWithContext(logger, context);
-    const requests = requestsOf(event);
-    if (requests.length !== 1) throw new Error(`Expected one extraction request per invocation; got ${requests.length} (the extract queue's batch size is 1).`);
-    return extractOne(requests[0], context);
+    if (isSqsEvent(event)) return extractFromQueue(event, context);
+    return extractOne(event as RawRequest, context);
   };
+  return handler as ExtractHandler;
 }
 
 /** What the deployed function runs once per cold start (see components/handlerBundle.ts): names and limits from the environment (contracts/extract.ts). */
-export function extractHandlerFromEnv(env: Env = process.env): (event: ExtractEvent, context?: InvocationContext) => Promise<ExtractResult> {
+export function extractHandlerFromEnv(env: Env = process.env): ExtractHandler {
   return createExtractHandler({ ...parseExtractEnv(env), cache: cacheSettingsFromEnv(env as NodeJS.ProcessEnv) });
 }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createExtractHandler, extractHandlerFromEnv, type ExtractSettings } from "../handlers/extract";
+import { createExtractHandler, extractHandlerFromEnv, QueuedExtractionsFailedError, type ExtractSettings } from "../handlers/extract";
 import { captureJsonLogs, LAMBDA_CONTEXT } from "./support/logCapture";
 import { EXTRACT_LOG } from "../contracts/extract";
 import { rawSnapshotKey, SPOTIFY_CACHE_PREFIX } from "../lib/lake/layout";
@@ -21,6 +21,7 @@ import { LocalStore } from "../lib/storage/localStore";
 import { testData, THE_CORE_ID, TO_FIND_ID } from "./support/spotifyTestData";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spotify-credentials-AbCdEf";
+const TOKEN_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spotify-refresh-token-GhIjKl";
 const REFRESH_TOKEN = "initial-refresh-token";
 const NOW = new Date("2026-11-25T06:00:05Z");
 
@@ -83,10 +84,11 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     // The shape Lambda's SQS event source delivers (Lambda developer guide, "Using Lambda with Amazon SQS": example event).
     const sqsEvent = { Records: [{ messageId: "m-1", eventSource: "aws:sqs", body: JSON.stringify({ playlist_id: TO_FIND_ID, snapshot_date: "2026-11-24" }) }] };
     const fromQueue = await handler(sqsEvent, { awsRequestId: "req-1", functionName: "extract", getRemainingTimeInMillis: () => 300_000 });
-    expect(fromQueue).to.include({ key: rawSnapshotKey("2026-11-24", TO_FIND_ID), snapshotDate: "2026-11-24", playlistId: TO_FIND_ID });
+    // A partial batch response with nothing to deliver again (Lambda developer guide, "Implementing partial batch responses").
+    expect(fromQueue).to.deep.equal({ batchItemFailures: [] });
     const direct = await handler({ playlist_id: TO_FIND_ID });
     expect(direct).to.include({ key: rawSnapshotKey("2026-11-25", TO_FIND_ID), snapshotDate: "2026-11-25" });
-    expect(await store.list("raw_data/")).to.have.members([fromQueue.key, direct.key]);
+    expect(await store.list("raw_data/")).to.have.members([rawSnapshotKey("2026-11-24", TO_FIND_ID), direct.key]);
   });
 
   it("logs every line with the Lambda context: request id and cold start (Powertools addContext)", async () => {
@@ -101,13 +103,60 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     for (const r of records) expect(r).to.include({ function_request_id: LAMBDA_CONTEXT.awsRequestId }).and.have.property("cold_start");
   });
 
-  it("explains a queue message that is not a request, and a batch of more than one", async () => {
+  it("reports each bad queue message for redelivery (then the dead-letter queue) and still lands the good ones: no body, not JSON, a null record, a date the CLI refuses", async () => {
     const { handler, store } = await handlerFor({});
-    const notJson = await handler({ Records: [{ messageId: "m-2", eventSource: "aws:sqs", body: "playlist please" }] }).catch((e: Error) => e);
-    expect((notJson as Error).message).to.include("m-2").and.include("not JSON");
-    const two = await handler({ Records: [1, 2].map((i) => ({ messageId: `m-${i}`, eventSource: "aws:sqs", body: JSON.stringify({ playlist_id: TO_FIND_ID }) })) }).catch((e: Error) => e);
-    expect((two as Error).message).to.include("batch size is 1");
+    const event = {
+      Records: [
+        { messageId: "m-nobody", eventSource: "aws:sqs" },
+        { messageId: "m-text", eventSource: "aws:sqs", body: "playlist please" },
+        null,
+        { messageId: "m-good", eventSource: "aws:sqs", body: JSON.stringify({ playlist_id: TO_FIND_ID, snapshot_date: "2026-11-24" }) },
+      ],
+    };
+    const answer = await handler(event);
+    expect(answer).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "m-nobody" }, { itemIdentifier: "m-text" }] });
+    expect(await store.list("raw_data/")).to.deep.equal([rawSnapshotKey("2026-11-24", TO_FIND_ID)]);
+    // One date rule for the CLI and the Lambda (lib/lake/layout.ts, assertSnapshotDateInRange): a typo'd year is refused, not landed.
+    for (const date of ["9999-12-31", "0001-01-01"]) {
+      const err = await handler({ playlist_id: TO_FIND_ID, snapshot_date: date }).catch((e: Error) => e);
+      expect((err as Error).message, date).to.include(`Snapshot date ${date} is out of range`);
+    }
+    // From the queue, a real failure (here the date) fails the invocation, named by message, after the others ran.
+    const bad = await handler({ Records: [{ messageId: "m-9999", eventSource: "aws:sqs", body: JSON.stringify({ playlist_id: TO_FIND_ID, snapshot_date: "9999-12-31" }) }] }).catch((e: Error) => e);
+    expect(bad).to.be.instanceOf(QueuedExtractionsFailedError);
+    expect((bad as Error).message).to.include("m-9999").and.include("out of range");
+    expect(await store.list("raw_data/")).to.deep.equal([rawSnapshotKey("2026-11-24", TO_FIND_ID)]);
+  });
+
+  it("from the queue, an extraction stopped before the deadline (C4) is a message to deliver again, not a failed invocation (no Errors alarm)", async () => {
+    const { handler, store } = await handlerFor({});
+    const requests = standIn!.requests;
+    const event = { Records: [{ messageId: "m-slow", eventSource: "aws:sqs", body: JSON.stringify({ playlist_id: TO_FIND_ID, snapshot_date: "2026-11-25" }) }] };
+    const answer = await handler(event, { getRemainingTimeInMillis: () => 40_000 - 5_000 * requests.length });
+    expect(answer).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "m-slow" }] });
     expect(await store.list("raw_data/")).to.deep.equal([]);
+    // The redelivery resumes and lands it.
+    expect(await handler(event, { getRemainingTimeInMillis: () => 600_000 })).to.deep.equal({ batchItemFailures: [] });
+    expect(await store.list("raw_data/")).to.deep.equal([rawSnapshotKey("2026-11-25", TO_FIND_ID)]);
+  });
+
+  it("with the refresh token in its own secret, reads it there and writes a rotation only there: the app credentials' secret (the stack's) is never written", async () => {
+    let tokenString = JSON.stringify({ refresh_token: REFRESH_TOKEN });
+    secretString = JSON.stringify({ client_id: "client" });
+    secrets.on(GetSecretValueCommand, { SecretId: TOKEN_SECRET_ARN }).callsFake(() => ({ ARN: TOKEN_SECRET_ARN, SecretString: tokenString }));
+    secrets.on(PutSecretValueCommand, { SecretId: TOKEN_SECRET_ARN }).callsFake((input: { SecretString: string }) => {
+      tokenString = input.SecretString;
+      return { ARN: TOKEN_SECRET_ARN };
+    });
+    const { handler } = await handlerFor({ rotateRefreshToken: true, editorial404: false }, { refreshTokenSecretArn: TOKEN_SECRET_ARN });
+    const first = await handler({ playlist_id: TO_FIND_ID });
+    expect(first.refreshTokenRotated).to.equal(true);
+    const puts = secrets.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.SecretId)).to.deep.equal([TOKEN_SECRET_ARN]);
+    expect(JSON.parse(tokenString)).to.deep.equal({ refresh_token: standIn!.refreshTokens()[0] });
+    expect(JSON.parse(secretString)).to.deep.equal({ client_id: "client" });
+    const second = await handler({ playlist_id: THE_CORE_ID });
+    expect(second.entries).to.be.greaterThan(0);
   });
 
   it("writes a rotated refresh token back to the secret, and the next invocation signs in with it", async () => {

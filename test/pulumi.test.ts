@@ -11,6 +11,7 @@ import { GLUE_PARTITION_KEYS, glueColumns, glueStorage } from "../lib/tables/glu
 import { s3EncodedKey, s3FilterMatches } from "./support/s3NotificationFilter";
 import { viewsSqlHash } from "../components/analytics";
 import { PLAYLISTS_OBJECT_KEY } from "../contracts/fanout";
+import { STALENESS_EXPRESSION } from "../components/monitoring";
 import { loadQueries, loadViews } from "../lib/query/sqlFiles";
 import { allRegistered, asArray, installPulumiMocks, mockArn, ofType, outputValue, physicalName, recorded, statementsOf, unsecret } from "./support/pulumiMocks";
 
@@ -171,9 +172,12 @@ describe("Pulumi program (mocks)", function () {
     for (const policy of ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => !p.name.includes("extractor-fn"))) {
       expect(JSON.stringify(policy.inputs.policy), policy.name).to.not.include(SPOTIFY_CACHE_PREFIX);
     }
-    const secret = statements.find((s) => asArray<string>(s.Action).some((a) => a.startsWith("secretsmanager:")));
-    expect(secret.Action).to.have.members(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
-    expect(secret.Resource).to.match(/^arn:aws:secretsmanager:/);
+    // Reads the app's credentials; reads and writes (rotations) only the refresh token's own secret.
+    const secretGrants = statements.filter((s) => asArray<string>(s.Action).some((a) => a.startsWith("secretsmanager:")));
+    const appSecret = byName("aws:secretsmanager/secret:Secret", "spotify-credentials");
+    const tokenSecret = byName("aws:secretsmanager/secret:Secret", "spotify-refresh-token");
+    expect(secretGrants.find((s) => s.Resource === mockArn(appSecret)).Action).to.deep.equal(["secretsmanager:GetSecretValue"]);
+    expect(secretGrants.find((s) => s.Resource === mockArn(tokenSecret)).Action).to.have.members(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
     const env = byName("aws:lambda/function:Function", "extractor-fn").inputs.environment.variables;
     expect(env).to.include({ SPOTIFY_CACHE_MAX_AGE_DAYS: "30", SPOTIFY_CACHE_DAILY_REFRESH: "250" });
   });
@@ -352,9 +356,14 @@ describe("Pulumi program (mocks)", function () {
     for (const q of queues) {
       expect(alarms.some((a) => a.inputs.metricName === "ApproximateNumberOfMessagesVisible" && a.inputs.dimensions.QueueName === `${q.name}-physical`), q.name).to.equal(true);
     }
-    const stale = alarms.find((a) => a.inputs.metricName === "Invocations")!;
-    expect(stale.inputs).to.include({ period: 3600, evaluationPeriods: 26, treatMissingData: "breaching", comparisonOperator: "LessThanThreshold" });
-    expect(stale.inputs.dimensions.FunctionName).to.equal(physicalName(byName("aws:lambda/function:Function", "transformer")));
+    // Staleness: the schedule ran (fan-out invoked) in the last 26 hours and nothing was transformed. A new stack,
+    // whose schedule has not run, has no data at all: not breaching (no ALARM from the deploy to the first run).
+    const stale = alarms.find((a) => a.name.endsWith("extraction-stale"))!;
+    expect(stale.inputs).to.include({ evaluationPeriods: 1, threshold: 0, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching" });
+    const queries = Object.fromEntries((stale.inputs.metricQueries as any[]).map((q) => [q.id, q]));
+    expect(queries.stale).to.include({ expression: STALENESS_EXPRESSION, returnData: true });
+    expect(queries.transformed.metric).to.deep.include({ metricName: "Invocations", period: 26 * 3600, stat: "Sum", dimensions: { FunctionName: physicalName(byName("aws:lambda/function:Function", "transformer")) } });
+    expect(queries.scheduled.metric.dimensions).to.deep.equal({ FunctionName: physicalName(byName("aws:lambda/function:Function", "extractor-fanout")) });
     const topic = ofType("aws:sns/topic:Topic");
     expect(topic).to.have.length(1);
     for (const a of alarms) expect(a.inputs.alarmActions, a.name).to.have.length(1);
@@ -402,8 +411,19 @@ describe("Pulumi program (mocks)", function () {
     }
     const env = byName("aws:lambda/function:Function", "extractor-fn").inputs.environment.variables;
     expect(env.SPOTIFY_SECRET_ARN).to.match(/^arn:aws:secretsmanager:/);
-    const [version] = ofType("aws:secretsmanager/secretVersion:SecretVersion");
-    expect(JSON.parse(unsecret(version.inputs.secretString) as string)).to.deep.equal({ client_id: "client-id-123", client_secret: CLIENT_SECRET, refresh_token: REFRESH_TOKEN });
+    expect(env.SPOTIFY_REFRESH_TOKEN_SECRET_ARN).to.match(/^arn:aws:secretsmanager:/);
+    const app = byName("aws:secretsmanager/secretVersion:SecretVersion", "spotify-credentials-value");
+    expect(JSON.parse(unsecret(app.inputs.secretString) as string)).to.deep.equal({ client_id: "client-id-123", client_secret: CLIENT_SECRET });
+    const seed = byName("aws:secretsmanager/secretVersion:SecretVersion", "spotify-refresh-token-seed");
+    expect(JSON.parse(unsecret(seed.inputs.secretString) as string)).to.deep.equal({ refresh_token: REFRESH_TOKEN });
+  });
+
+  it("never rewrites the refresh token after the first deploy: a config change (client id, token) cannot roll back a token the extractor rotated", () => {
+    // The seed's ignoreChanges (resource options, which these mocks do not record) is held in pulumiComponents.test.ts.
+    const tokenSecret = byName("aws:secretsmanager/secret:Secret", "spotify-refresh-token");
+    const app = byName("aws:secretsmanager/secretVersion:SecretVersion", "spotify-credentials-value");
+    expect(JSON.stringify(app.inputs)).to.not.include(REFRESH_TOKEN);
+    expect(byName("aws:secretsmanager/secretVersion:SecretVersion", "spotify-refresh-token-seed").inputs.secretId).to.equal(`${tokenSecret.name}-id`);
   });
 });
 

@@ -78,6 +78,25 @@ describe("components alone (mocks)", function () {
     expect(mapping.inputs.scalingConfig).to.deep.equal({ maximumConcurrency: 2 });
     const [version] = under("solo-extractor").filter((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion");
     expect(JSON.stringify(version.inputs.secretString)).to.not.include("refresh_token");
+    expect(mapping.inputs.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
+  });
+
+  it("Extractor (refresh_token): the stack seeds the token's own secret once and ignores its value after, so a rotated token is never rolled back", async () => {
+    const bucket = new aws.s3.Bucket("solo-token-bucket");
+    const options = new Map<string, pulumi.CustomResourceOptions>();
+    // A transformation sees each child's resource options as registered (Pulumi docs, "transformations").
+    const extractor = new Extractor(
+      "solo-token",
+      { ...EXTRACTOR_ARGS(bucket), authMode: "refresh_token", clientSecret: undefined, refreshToken: pulumi.secret("rt-1") },
+      { transformations: [(a) => (options.set(a.name, a.opts as pulumi.CustomResourceOptions), undefined)] },
+    );
+    await outputValue(extractor.function.fn.name);
+    await allRegistered();
+    expect(options.get("solo-token-spotify-refresh-token-seed")?.ignoreChanges).to.include("secretString");
+    // The app credentials follow the config: no ignoreChanges there.
+    expect(options.get("solo-token-spotify-credentials-value")?.ignoreChanges ?? []).to.deep.equal([]);
+    const versions = under("solo-token").filter((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion");
+    expect(versions.map((v) => v.name).sort()).to.deep.equal(["solo-token-spotify-credentials-value", "solo-token-spotify-refresh-token-seed"]);
   });
 
   it("Transformer: refuses to run without tables to register partitions in", async () => {
@@ -110,7 +129,7 @@ describe("components alone (mocks)", function () {
   });
 
   it("Monitoring: refuses a staleness window CloudWatch cannot evaluate, and two functions of one label", () => {
-    const base = { functions: [], crawlerNames: [], transform: undefined as never };
+    const base = { functions: [], crawlerNames: [], transform: undefined as never, scheduled: undefined as never };
     expect(() => checkMonitoringArgs({ ...base, stalenessHours: 0 })).to.throw(/1 to 168/);
     expect(() => checkMonitoringArgs({ ...base, stalenessHours: 169 })).to.throw(/1 to 168/);
     const fn = { label: "x", fn: undefined as never, deadLetterQueue: undefined as never };
