@@ -14,6 +14,8 @@ export interface RunArgs {
   stage: Stage;
   /** Whether to end with the DuckDB report (rows per table, top 10, changes): `all` does by default, `transform` only when asked. */
   report: boolean;
+  /** Whether to print every file, API call count and table size, not only the chart. */
+  verbose: boolean;
   help: boolean;
 }
 
@@ -25,7 +27,9 @@ export const USAGE = `Usage: npm start -- [--playlist ID]... [--date YYYY-MM-DD]
   --lake DIR      the lake folder (default: ./lake)
   --stage STAGE   extract, transform or all (default: all)
   --report        end with the lake report read through DuckDB: rows per table, each playlist's
-                  top 10 and the day's changes (default for all; --no-report leaves it out)
+                  chart (position, change, NEW/RE, peak, days on; entries, exits, moves)
+                  and the history page written into the lake (default for all; --no-report leaves them out)
+  --verbose       also print each file written, the API calls and the rows per table
 
 Credentials come from SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REFRESH_TOKEN
 (or the token file written by "npm run auth"). Without any, the run uses bundled sample data.`;
@@ -49,6 +53,7 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
         stage: { type: "string" },
         report: { type: "boolean" },
         "no-report": { type: "boolean" },
+        verbose: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -81,6 +86,7 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
     stage,
     // The report loads DuckDB (about 0.2 s and 30 MiB): the demo run shows it, a transform job asks for it.
     report: values["no-report"] ? false : (values.report ?? stage === "all"),
+    verbose: values.verbose ?? false,
     help: values.help ?? false,
   };
 }
