@@ -9,7 +9,7 @@
  * finds the project's folders. Packages with a native addon or a .wasm beside their loader stay
  * outside the bundle; the pure-JS ones are bundled (fewer files to resolve and compile).
  *
- * Usage: node cli/launch.js <main|query|auth> [args...]
+ * Usage: node cli/launch.js <main|query|auth|report> [args...]
  *
  * `npm start` runs it with --max-semi-space-size=4 (MiB): a young generation a quarter of V8's
  * default size on 64-bit. The transform's garbage is short-lived; the smaller nursery is collected
@@ -26,16 +26,18 @@ const v8 = require("node:v8");
 
 const ROOT = path.resolve(__dirname, "..");
 const BUILD_DIR = path.join(ROOT, ".build", "cli");
-const COMMANDS = ["main", "query", "auth"];
+const COMMANDS = ["main", "query", "auth", "report"];
 /** Whatever a bundle is built from: a change to any of them rebuilds it. */
 const SOURCES = ["cli", "lib", "package.json", "package-lock.json", "tsconfig.json"];
-const EXTERNAL = ["@duckdb/*", "parquet-wasm", "@aws-sdk/*"];
+// Vega and Vega-Lite are ES modules with a top-level await: lib/report/vegaModules.js loads them with Node's
+// import(), and is itself required from its place in lib/ at run time (a bundle runs in a vm.Script, where import() fails).
+const EXTERNAL = ["@duckdb/*", "parquet-wasm", "@aws-sdk/*", "vega", "vega-lite"];
 /**
  * Worker thread scripts a command starts, built beside its bundle (from a lib/ file to
  * .build/cli/<basename>.js, where the bundled code looks for them): main writes Parquet in
  * lib/formats/parquetWorker.ts's thread (lib/formats/parquetWorkerEncoder.ts).
  */
-const WORKERS = { main: ["lib/formats/parquetWorker.ts"], query: [], auth: [] };
+const WORKERS = { main: ["lib/formats/parquetWorker.ts"], query: [], auth: [], report: [] };
 
 const workerOutfile = (source) => path.join(BUILD_DIR, `${path.basename(source, ".ts")}.js`);
 

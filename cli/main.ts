@@ -27,14 +27,22 @@ import { startParquetWorker } from "../lib/formats/parquetWorkerEncoder";
 const extraction = () => import("../lib/extract/runExtraction");
 const spotifyClient = () => import("../lib/spotify/client");
 const sampleRun = () => import("./sampleRun");
-const lakeReport = () => import("./report");
+const lakeReport = () => import("./chartReport");
+const lakeQuery = () => import("../lib/query/lakeDb");
+const historyPage = () => import("../lib/report/writePage");
 
 /** Everything printed passes terminalSafe: names from Spotify users must not drive the terminal. */
 const out = (line = "") => process.stdout.write(`${terminalSafe(line)}\n`);
 
-function printExtraction(snapshotDate: string, outcomes: PlaylistOutcome[]): void {
+function printExtraction(snapshotDate: string, outcomes: PlaylistOutcome[], verbose: boolean): void {
+  if (!verbose) {
+    const ok = outcomes.filter((o) => o.ok);
+    const entries = ok.reduce((n, o) => n + (o.entries ?? 0), 0);
+    out(`  ${snapshotDate}: ${ok.length} of ${outcomes.length} playlist(s) landed, ${entries} entries`);
+  }
   for (const o of outcomes) {
     if (o.ok) {
+      if (!verbose) continue;
       const calls = Object.entries(o.calls ?? {}).map(([k, v]) => `${k} ${v}`).join(", ");
       const skipped = o.skipped ? Object.entries(o.skipped).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`).join(", ") : "";
       out(`  ${snapshotDate} ${o.playlistId}: ${o.entries ?? "?"} entries -> ${o.key}${skipped ? ` (skipped ${skipped})` : ""}`);
@@ -46,9 +54,14 @@ function printExtraction(snapshotDate: string, outcomes: PlaylistOutcome[]): voi
   }
 }
 
-function printTransform(results: TransformOutcome[]): void {
+function printTransform(results: TransformOutcome[], verbose: boolean): void {
+  if (!verbose) {
+    const done = results.filter((r) => r.status === "transformed").length;
+    out(`  ${done} raw snapshot(s) -> tables, ${results.length - done} rejected`);
+  }
   for (const r of results) {
     if (r.status === "transformed") {
+      if (!verbose) continue;
       const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(", ");
       out(`  ${r.rawKey} -> ${r.keys.length} files (${rows})`);
     } else {
@@ -79,7 +92,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       out("Extract");
       const days = await sample.runSampleExtraction(store, args.date, progress);
       for (const day of days) {
-        printExtraction(day.snapshotDate, day.outcomes);
+        printExtraction(day.snapshotDate, day.outcomes, args.verbose);
         failed += day.outcomes.filter((o) => !o.ok).length;
         landed += day.outcomes.filter((o) => o.ok).length;
       }
@@ -99,7 +112,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       // The same artist and album cache as on AWS, in the local lake (cache/spotify/).
       const cache = new CatalogCache(store, cacheSettingsFromEnv(env));
       const outcomes = await extractPlaylists({ client, store, playlistIds: selection.ids, snapshotDate: args.date, onProgress: progress, cache });
-      printExtraction(args.date, outcomes);
+      printExtraction(args.date, outcomes, args.verbose);
       failed += outcomes.filter((o) => !o.ok).length;
       landed += outcomes.filter((o) => o.ok).length;
     }
@@ -126,13 +139,20 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       out(`  no raw snapshots under ${path.join(store.location, RAW_PREFIX)}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);
       return 1;
     }
-    printTransform(results);
+    printTransform(results, args.verbose);
     failed += results.filter((r) => r.status === "rejected").length;
-    out();
     if (args.report) {
       collectGarbage(); // the transform's garbage goes before DuckDB comes
-      await (await lakeReport()).printLakeReport(store.location, out);
+      const db = await (await lakeQuery()).openLake(store.location);
+      try {
+        const charts = await (await lakeReport()).printChartReport(db, store.location, out, { verbose: args.verbose });
+        const { writeHistoryPage, PAGE_FILE_NAME } = await historyPage();
+        out(`History page: ${await writeHistoryPage(db, path.join(store.location, PAGE_FILE_NAME), charts)} (open it in a browser; works offline)`);
+      } finally {
+        db.close();
+      }
     } else {
+      out();
       out(`Tables are in ${path.join(store.location, TRANSFORMED_PREFIX)}; see them with --report, or query them:`);
       out(`  npm run query -- --lake ${store.location} "SELECT * FROM latest_snapshot LIMIT 20"`);
     }

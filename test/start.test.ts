@@ -61,9 +61,16 @@ describe("npm start, offline on the bundled sample", function () {
   it("runs extract, transform and catalog, says it is sample data, and exits 0", () => {
     expect(first.code, first.stderr + first.stdout).to.equal(0);
     expect(first.stdout).to.contain("SAMPLE DATA");
-    expect(first.stdout).to.match(/Top 10 of "The Core" on 2026-03-02 \(3 snapshot day\(s\)\)/);
-    expect(first.stdout).to.contain("1 entered, 1 left");
+    expect(first.stdout).to.contain('"The Core" on 2026-03-02 (3 snapshot days; compared with 2026-03-01)');
+    expect(first.stdout).to.match(/^pos \| change \| song +\| artists +\| peak \| peak_date +\| days_on$/m);
+    expect(first.stdout).to.contain("Entered (1):\n  NEW at 70: ");
+    expect(first.stdout).to.contain("Left (1):\n  was 20: ");
     expect(first.stdout).to.contain("npm run query");
+    // File and API-call lines are for --verbose.
+    expect(first.stdout).to.not.contain("API calls");
+    expect(first.stdout).to.not.match(/-> \d+ files/);
+    expect(first.stdout).to.contain(`History page: ${path.join(lake, "history.html")}`);
+    expect(readFileSync(path.join(lake, "history.html"), "utf8")).to.contain("<h2>The Core</h2>");
   });
 
   it("lands one raw snapshot per playlist per sample day, labelled as sample, and every table file", async () => {
@@ -111,7 +118,9 @@ describe("npm start, offline on the bundled sample", function () {
   });
 
   it("reports changes on a later day, and on a lake of one day says there is nothing to compare yet", async () => {
-    expect(first.stdout).to.contain("Changes since the previous snapshot day:");
+    // One song climbed 27 places: it is the one move listed; the songs it passed only shifted.
+    expect(first.stdout).to.match(/Moved \(1\):\n  ▲27 29 -> 2: Hivemind - Acacia Ridge\n/);
+    expect(first.stdout).to.match(/\d+ other song\(s\) only shifted to make room for these changes \(not listed as moves\)/);
     const oneDay = mkdtempSync(path.join(tmpdir(), "lake-one-day-"));
     try {
       const [day] = sampleDates(date);
@@ -119,9 +128,9 @@ describe("npm start, offline on the bundled sample", function () {
       await new LocalStore(oneDay).put(key, await new LocalStore(lake).get(key));
       const r = cli("main", ["--lake", oneDay, "--stage", "transform", "--report"]);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stdout).to.contain(`(1 snapshot day(s))`);
-      expect(r.stdout).to.contain("No previous snapshot day to compare with yet.");
-      expect(r.stdout).to.not.contain("Changes since the previous snapshot day");
+      expect(r.stdout).to.contain(`(1 snapshot day)`);
+      expect(r.stdout).to.contain("First snapshot of this playlist: every song is NEW; changes show from the next one.");
+      expect(r.stdout).to.not.contain("Entered (");
     } finally {
       rmSync(oneDay, { recursive: true, force: true });
     }
@@ -130,12 +139,16 @@ describe("npm start, offline on the bundled sample", function () {
   it("--stage transform prints what it wrote and leaves the DuckDB report to --report", () => {
     const r = cli("main", ["--lake", lake, "--date", date, "--stage", "transform"]);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/-> 12 files/);
+    expect(r.stdout).to.contain("2 raw snapshot(s) -> tables, 0 rejected");
+    expect(r.stdout).to.not.match(/-> 12 files/);
     expect(r.stdout).to.contain("see them with --report, or query them:");
-    expect(r.stdout).to.not.contain("Top 10 of");
+    expect(r.stdout).to.not.contain("pos | change");
+    const verbose = cli("main", ["--lake", lake, "--date", date, "--stage", "transform", "--verbose"]);
+    expect(verbose.stdout).to.match(/-> 12 files/);
     const noReport = cli("main", ["--lake", lake, "--date", date, "--no-report"]);
     expect(noReport.code, noReport.stderr).to.equal(0);
-    expect(noReport.stdout).to.not.contain("Top 10 of");
+    expect(noReport.stdout).to.not.contain("pos | change");
+    expect(noReport.stdout).to.not.contain("History page");
   });
 
   for (const [args, message] of [
@@ -188,7 +201,7 @@ describe("npm start on bad input", function () {
     const badBody = JSON.stringify(bad);
     await store.put(badKey, badBody);
     await store.put(rawSnapshotKey("2026-03-02", TO_FIND_ID), JSON.stringify(recordedSnapshotOf(TO_FIND_ID, { snapshotDate: "2026-03-02" })));
-    const r = cli("main", ["--lake", lake, "--stage", "transform"]);
+    const r = cli("main", ["--lake", lake, "--stage", "transform", "--verbose"]);
     expect(r.code, r.stdout + r.stderr).to.equal(1);
     expect(r.stdout).to.contain(`${badKey}: REJECTED: a value does not fit its table: Table songs, row 0, column duration_ms: 3000000000 is not an int32`);
     expect(r.stdout).to.contain(`${rawSnapshotKey("2026-03-02", TO_FIND_ID)} -> 12 files`);
@@ -269,7 +282,7 @@ describe("npm start with credentials (against the stand-in on 127.0.0.1)", funct
 
   it("keeps the artist and album cache in the local lake: a second run fetches only the pages", async () => {
     const lake = path.join(dir, "lake");
-    const args = ["--lake", lake, "--playlist", TO_FIND_ID, "--stage", "extract"];
+    const args = ["--lake", lake, "--playlist", TO_FIND_ID, "--stage", "extract", "--verbose"];
     const first = await runCapturing(args, env({ SPOTIFY_REFRESH_TOKEN: credentials.refreshToken }));
     expect(first.code).to.equal(0);
     expect(first.text).to.match(/artists and albums: 0 from the cache, [1-9]\d* new, 0 refreshed/);

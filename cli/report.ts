@@ -1,0 +1,80 @@
+/**
+ * `npm run report -- [--lake DIR] [--out FILE]`: writes the lake's history page, one
+ * self-contained HTML file (lib/report/historyPage.ts), and prints its path.
+ */
+import { parseArgs } from "node:util";
+import * as path from "node:path";
+import { openLake, LakeNotFoundError } from "../lib/query/lakeDb";
+import { terminalSafe } from "../lib/query/terminalText";
+import { PAGE_FILE_NAME, writeHistoryPage } from "../lib/report/writePage";
+
+const USAGE = `Usage: npm run report -- [--lake DIR] [--out FILE]
+
+  --lake DIR   the lake folder (default: ./lake, built by \`npm start\`)
+  --out FILE   where to write the page (default: DIR/${PAGE_FILE_NAME})
+
+The page is one HTML file with everything inline: open it in any browser, offline.`;
+
+export interface ReportCliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: ReportCliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** Runs the command; returns the exit code (0 written, 1 lake or write error, 2 usage error). */
+export async function runReportCli(argv: string[], io: ReportCliIo = defaultIo): Promise<number> {
+  let values: { lake?: string; out?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { lake: { type: "string" }, out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (err) {
+    io.err(`${terminalSafe((err as Error).message)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  for (const flag of ["lake", "out"] as const) {
+    if (values[flag] !== undefined && values[flag]!.trim() === "") {
+      io.err(`--${flag} needs a path; it was empty.\n\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  const lake = path.resolve(values.lake ?? "lake");
+  let db;
+  try {
+    db = await openLake(lake);
+  } catch (err) {
+    io.err(`${terminalSafe(err instanceof LakeNotFoundError ? err.message : `Could not open the lake: ${(err as Error).message}`)}\n`);
+    return 1;
+  }
+  try {
+    for (const warning of db.warnings) io.err(`Warning: ${terminalSafe(warning)}\n`);
+    const file = await writeHistoryPage(db, values.out ?? path.join(lake, PAGE_FILE_NAME));
+    io.out(`History page written: ${terminalSafe(file)}\n`);
+    return 0;
+  } catch (err) {
+    io.err(`Could not write the history page: ${terminalSafe((err as Error).message)}\n`);
+    return 1;
+  } finally {
+    db.close();
+  }
+}
+
+if (require.main === module) {
+  runReportCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${terminalSafe((err as Error).stack ?? String(err))}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
