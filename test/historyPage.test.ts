@@ -127,9 +127,9 @@ describe("history page", function () {
     const visit = await visitFile(
       file,
       () =>
-        [...document.querySelectorAll("section.playlist")].map((s) => ({
+        Array.from(document.querySelectorAll("section.playlist")).map((s) => ({
           name: s.querySelector("h2")?.textContent,
-          figures: [...s.querySelectorAll("figure")].map((f) => {
+          figures: Array.from(s.querySelectorAll("figure")).map((f) => {
             const svg = f.querySelector("svg");
             const box = svg?.getBoundingClientRect();
             return { kind: f.className, width: Math.round(box?.width ?? 0), height: Math.round(box?.height ?? 0), drawn: svg?.querySelectorAll("path").length ?? 0 };
