@@ -45,7 +45,7 @@ describe("cli/launch.js", function () {
     const lake = mkdtempSync(path.join(tmpdir(), "launch-lake-"));
     try {
       expect(launch("main", "--stage", "extract", "--lake", lake, "--date", "2026-11-20").status).to.equal(0);
-      const r = launch("main", "--stage", "transform", "--lake", lake);
+      const r = launch("main", "--stage", "transform", "--lake", lake, "--verbose");
       expect(r.status, r.stderr).to.equal(0);
       expect(statSync(worker).size).to.be.greaterThan(0);
       expect(r.stdout.match(/-> 12 files/g), "the sample's 2 playlists over 3 days").to.have.length(6);
