@@ -4,6 +4,13 @@ import { randomBytes } from "node:crypto";
 import { ObjectNotFoundError, type ObjectStore } from "./objectStore";
 import { removeStaleTmpFiles, tmpPathFor } from "./staleTmp";
 
+export class SymlinkInLakeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SymlinkInLakeError";
+  }
+}
+
 /**
  * A lake folder on disk. Writes go to a temporary file then rename, so a crash never leaves half
  * a file; the first write into a folder removes the stale temporary files a killed run left there.
@@ -28,9 +35,37 @@ export class LocalStore implements ObjectStore {
     return full;
   }
 
+  /**
+   * Refuses a write through a symbolic link below the lake folder: a linked date folder
+   * (snapshot_date=... -> another lake) would have the write land in that other lake, replacing
+   * its files. The lake folder itself may be a link (it is the user's choice of where the lake is).
+   */
+  private async assertNoLinkOnTheWay(target: string): Promise<void> {
+    const parts = path.relative(this.root, target).split(path.sep);
+    let current = this.root;
+    for (const part of parts) {
+      current = path.join(current, part);
+      let stat;
+      try {
+        stat = await fs.lstat(current);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return; // nothing below can exist yet
+        throw err;
+      }
+      if (stat.isSymbolicLink()) {
+        const to = await fs.readlink(current).catch(() => "?");
+        throw new SymlinkInLakeError(
+          `Refusing to write ${path.relative(this.root, target)}: ${current} is a symbolic link (to ${to}), so the write would land outside the lake ${this.root}. ` +
+            `Replace the link with a real folder (copy what it points to), or point --lake at the other lake.`,
+        );
+      }
+    }
+  }
+
   async put(key: string, body: Uint8Array | string): Promise<void> {
     const target = this.pathOf(key);
     const dir = path.dirname(target);
+    await this.assertNoLinkOnTheWay(target);
     await fs.mkdir(dir, { recursive: true });
     if (!this.swept.has(dir)) {
       this.swept.add(dir);
