@@ -128,14 +128,22 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "every raw snapshot in the lake"}`);
     const results: TransformOutcome[] = [];
     const onSkip = (key: string, why: string) => out(`  Warning: skipped ${key}: ${why}; move it out of the lake.`);
+    // An unreadable file (EACCES) or a refused write is reported, and the other snapshots still transformed.
+    let unread = 0;
+    const onError = (key: string, err: Error) => {
+      unread++;
+      out(`  ${key}: NOT TRANSFORMED: ${err.message}`);
+      out(`    the raw file is left as it is; fix the cause (its permissions, a link in the lake) and run --stage transform again.`);
+    };
     // Its thread starts once a raw snapshot is parsed, and loads parquet-wasm on the other core while the rows are built.
     const parquet = startParquetWorker();
     try {
-      for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, collectGarbage: true, parquet })));
+      for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, onError, collectGarbage: true, parquet })));
     } finally {
       await parquet.close();
     }
-    if (results.length === 0) {
+    failed += unread;
+    if (results.length === 0 && unread === 0) {
       out(`  no raw snapshots under ${path.join(store.location, RAW_PREFIX)}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);
       return 1;
     }

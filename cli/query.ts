@@ -67,7 +67,8 @@ export async function runQueryCli(argv: string[], io: QueryCliIo = defaultIo): P
   try {
     db = await openLake(path.resolve(values.lake ?? "lake"));
   } catch (err) {
-    io.err(`${err instanceof LakeNotFoundError ? "" : "Could not open the lake: "}${(err as Error).message}\n`);
+    // The message may quote the lake's path or a file in it, which are the user's bytes: escapes are neutralised.
+    io.err(`${err instanceof LakeNotFoundError ? "" : "Could not open the lake: "}${terminalSafe((err as Error).message)}\n`);
     return 1;
   }
   for (const warning of db.warnings) io.err(`Warning: ${terminalSafe(warning)}\n`);

@@ -118,7 +118,7 @@ async function readTables(
  */
 export async function transformAll(
   store: ObjectStore,
-  opts: { snapshotDate?: string; onSkip?: (key: string, why: string) => void } & TransformOptions = {},
+  opts: { snapshotDate?: string; onSkip?: (key: string, why: string) => void; onError?: (key: string, err: Error) => void } & TransformOptions = {},
 ): Promise<TransformOutcome[]> {
   const prefix = opts.snapshotDate ? `${RAW_PREFIX}${partitionFolder(opts.snapshotDate)}/` : RAW_SNAPSHOT_PREFIX;
   const outcomes: TransformOutcome[] = [];
@@ -127,7 +127,14 @@ export async function transformAll(
       opts.onSkip?.(key, `not in a partition folder (${RAW_SNAPSHOT_PREFIX}YYYY-MM-DD/ with a real date)`);
       continue;
     }
-    outcomes.push(await transformRawObject(store, key, new Date(), { collectGarbage: opts.collectGarbage, parquet: opts.parquet }));
+    try {
+      outcomes.push(await transformRawObject(store, key, new Date(), { collectGarbage: opts.collectGarbage, parquet: opts.parquet }));
+    } catch (err) {
+      // A storage error on one file (unreadable: EACCES) says nothing about the others: with
+      // onError the caller reports it and the later files are still transformed.
+      if (!opts.onError) throw err;
+      opts.onError(key, err as Error);
+    }
   }
   return outcomes;
 }
