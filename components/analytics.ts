@@ -58,15 +58,18 @@ export function checkAnalyticsArgs(args: AnalyticsArgs): void {
 /**
  * What running Athena DDL (CREATE OR REPLACE VIEW) needs in the Glue catalog. Athena user guide,
  * "Configure access to databases and tables in the AWS Glue Data Catalog", section "Mandatory:
- * access policy to the default database and catalog per AWS Region": glue:GetDatabase (and
- * CreateDatabase) on the catalog and on the `default` database, whatever database the query uses.
+ * access policy to the default database and catalog per AWS Region": glue:GetDatabase and
+ * glue:CreateDatabase on the catalog and on the `default` database, whatever database the query
+ * uses (Athena creates `default` when it is missing). Both are granted, as the guide lists them.
  */
+export const ATHENA_DEFAULT_DATABASE_ACTIONS = ["glue:GetDatabase", "glue:CreateDatabase", "glue:GetDatabases"];
+
 export function viewsGlueBinding(database: aws.glue.CatalogDatabase, parent: pulumi.Resource): Binding {
   const arns = glueArns(parent);
   const own = glueDatabaseBinding(VIEWS_ENV.database, database, arns, ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions"], ["*"]);
   return {
     env: own.env,
-    statements: [...own.statements, { Effect: "Allow", Action: ["glue:GetDatabase", "glue:GetDatabases"], Resource: [arns.catalog, arns.database("default")] }],
+    statements: [...own.statements, { Effect: "Allow", Action: ATHENA_DEFAULT_DATABASE_ACTIONS, Resource: [arns.catalog, arns.database("default")] }],
   };
 }
 

@@ -3,24 +3,29 @@
  * lib/tables (contract C1, lib/tables/glueSchema.ts), and one crawler per format that watches
  * for drift.
  *
- * How a new day becomes queryable, and what the crawlers cost:
+ * How a new day becomes queryable, and what the crawlers are for:
  * - The transform registers the partitions it wrote itself (Glue BatchCreatePartition, handlers/
  *   partitions.ts) before it returns, so a partition is queryable as soon as the transform of
  *   its snapshot finished (seconds after the raw snapshot landed), with no crawl to wait for or
  *   race with.
- * - The crawlers run once a day on their own schedule with recrawlPolicy CRAWL_NEW_FOLDERS_ONLY
- *   (Glue API, RecrawlPolicy: "crawling only folders that were added since the last crawler
- *   run"). Glue developer guide, "Scheduling incremental crawls for adding new partitions": the
- *   first run is a full crawl, later ones add "only the new partitions that have been introduced
- *   since the previous crawl", so a crawl reads one day of folders whatever the lake's age; the
- *   option forces the update and delete behaviour to LOG, and objects with an incompatible schema
- *   are not added but logged to CloudWatch Logs. That is what we want here: the tables are
- *   declared, so a crawler must never rewrite them (Pulumi would put them back); it adds any
- *   partition written outside the transform (a hand-made backfill) and logs drift.
+ * - The crawlers run on their own schedule and crawl the declared tables themselves (catalog
+ *   targets), not S3 paths. Glue API, SchemaChangePolicy: "The SchemaChangePolicy does not affect
+ *   whether or how new tables and partitions are added. New tables and partitions are always
+ *   created regardless of the SchemaChangePolicy on a crawler", and a crawler's first run is a
+ *   full crawl: a crawler on the S3 paths of tables declared here could make tables of its own
+ *   next to them. A crawler whose targets are existing catalog tables (CatalogTarget: "Specifies
+ *   an Glue Data Catalog target": a database and its tables) adds partitions to those tables and
+ *   updates nothing else; with updateBehavior LOG it only logs a drifted schema (the declared
+ *   table stays as Pulumi wrote it). Catalog target crawlers take deleteBehavior LOG (not
+ *   DEPRECATE_IN_DATABASE; the provider's CrawlerCatalogTarget note) and crawl the whole table
+ *   (recrawl "new folders only" is for S3 targets). The role cannot create tables at all.
+ * - Glue schedules are cron expressions only (Glue developer guide, "Time-based schedules for jobs
+ *   and crawlers": cron(Minutes Hours Day-of-month Month Day-of-week Year)); rate(...) is an
+ *   EventBridge form that Glue refuses, so it is refused here first.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CSV_TABLE_PREFIX, FILE_FORMATS, TRANSFORMED_PREFIX, allTableRoots, catalogTableName, type FileFormat } from "../lib/lake/layout";
+import { FILE_FORMATS, TRANSFORMED_PREFIX, allTableRoots, catalogTableName, type FileFormat } from "../lib/lake/layout";
 import { GLUE_PARTITION_KEYS, glueColumns, glueStorage, glueTableParameters } from "../lib/tables/glueSchema";
 import { glueArns } from "./bindings";
 
@@ -34,12 +39,17 @@ export const CRAWLER_CONFIGURATION = {
 /** Where Glue crawlers write their logs (Glue developer guide, "Logging for crawlers": /aws-glue/crawlers). */
 export const CRAWLER_LOG_GROUP = "/aws-glue/crawlers";
 
-/** What a crawler that adds partitions to existing tables and reads their schema needs in the catalog (Glue developer guide, crawler prerequisites). */
+/**
+ * What a crawler of existing tables needs in the catalog: the catalog part of the managed
+ * AWSGlueServiceRole the crawler prerequisites name ("AWSGlueServiceRole policy or equivalent (or
+ * a scoped down version of this policy)"), scoped to this database and its tables, without
+ * CreateTable (catalog targets update existing tables; a table the crawler could make would not
+ * be Pulumi's).
+ */
 export const CRAWLER_GLUE_ACTIONS = [
   "glue:GetDatabase",
   "glue:GetTable",
   "glue:GetTables",
-  "glue:CreateTable",
   "glue:UpdateTable",
   "glue:GetPartition",
   "glue:GetPartitions",
@@ -59,23 +69,29 @@ export function crawlerStateChangePattern(crawlerNames: pulumi.Input<string[]>, 
   });
 }
 
-/** The table prefix a crawler of this format uses, so a table it creates is named as catalogTableName() says. */
-export function crawlerTablePrefix(format: FileFormat): string | undefined {
-  return format === "csv" ? CSV_TABLE_PREFIX : undefined;
-}
-
-/** The S3 target paths of a format's crawler: one per table root of that format. */
-export function crawlerTargetPaths(bucketName: string, format: FileFormat): string[] {
+/** The declared tables a format's crawler crawls (its catalog targets): one per table of that format. */
+export function crawlerTableNames(format: FileFormat): string[] {
   return allTableRoots()
     .filter((r) => r.format === format)
-    .map((r) => `s3://${bucketName}/${r.root}`);
+    .map((r) => catalogTableName(r.format, r.table));
+}
+
+/** Glue takes cron(Minutes Hours Day-of-month Month Day-of-week Year) only: six fields, no rate(). */
+export function checkGlueCron(schedule: string): void {
+  const m = /^cron\((.+)\)$/.exec(schedule.trim());
+  if (!m || m[1].trim().split(/\s+/).length !== 6) {
+    throw new Error(
+      `crawlSchedule "${schedule}": Glue schedules are cron expressions with six fields, e.g. cron(0 12 * * ? *) (daily at 12:00 UTC); ` +
+        `rate(...) is EventBridge's form and Glue refuses it. \`pulumi config set crawlSchedule "cron(0 12 * * ? *)"\`.`,
+    );
+  }
 }
 
 export interface CatalogArgs {
   lakeBucket: aws.s3.Bucket;
   /** Glue database name: lower case letters, digits and underscores (Athena quotes anything else). */
   databaseName: string;
-  /** When the drift crawlers run (EventBridge cron/rate, UTC). */
+  /** When the drift crawlers run: a Glue cron expression (UTC). */
   crawlSchedule: string;
 }
 
@@ -83,9 +99,7 @@ export function checkCatalogArgs(args: CatalogArgs): void {
   if (!/^[a-z0-9_]{1,255}$/.test(args.databaseName)) {
     throw new Error(`Glue database name "${args.databaseName}" must use only lower case letters, digits and underscores.`);
   }
-  if (!/^(cron|rate)\(.+\)$/.test(args.crawlSchedule)) {
-    throw new Error(`crawlSchedule "${args.crawlSchedule}": use a schedule expression such as cron(0 12 * * ? *).`);
-  }
+  checkGlueCron(args.crawlSchedule);
 }
 
 export class Catalog extends pulumi.ComponentResource {
@@ -178,6 +192,8 @@ export class Catalog extends pulumi.ComponentResource {
             },
             { Effect: "Allow", Action: ["s3:GetObject"], Resource: pulumi.interpolate`${args.lakeBucket.arn}/${TRANSFORMED_PREFIX}*` },
             { Effect: "Allow", Action: ["s3:ListBucket"], Resource: args.lakeBucket.arn, Condition: { StringLike: { "s3:prefix": [`${TRANSFORMED_PREFIX}*`] } } },
+            // AWSGlueServiceRole grants s3:GetBucketLocation (on *): the crawler asks where the bucket is before it reads. Here, on the lake only.
+            { Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: args.lakeBucket.arn },
             { Effect: "Allow", Action: ["logs:CreateLogGroup"], Resource: pulumi.interpolate`${logGroupArn}:*` },
             { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroupArn}:log-stream:*` },
           ],
@@ -196,13 +212,11 @@ export class Catalog extends pulumi.ComponentResource {
         {
           databaseName: this.database.name,
           role: this.crawlerRole.arn,
-          description: `Daily: adds ${format} partitions the transform did not register and logs schema drift (new folders only).`,
+          description: `Adds ${format} partitions the transform did not register to the declared tables and logs schema drift (catalog targets: it makes no table).`,
           schedule: args.crawlSchedule,
-          s3Targets: args.lakeBucket.bucket.apply((bucket) => crawlerTargetPaths(bucket, format).map((path) => ({ path }))),
+          catalogTargets: [{ databaseName: this.database.name, tables: crawlerTableNames(format) }],
           classifiers: format === "csv" ? [this.csvClassifier.name] : [],
-          tablePrefix: crawlerTablePrefix(format),
           configuration: JSON.stringify(CRAWLER_CONFIGURATION),
-          recrawlPolicy: { recrawlBehavior: "CRAWL_NEW_FOLDERS_ONLY" },
           schemaChangePolicy: { updateBehavior: "LOG", deleteBehavior: "LOG" },
         },
         { parent: this, dependsOn: [policy, ...Object.values(this.tables)] },

@@ -54,5 +54,7 @@ export const TRANSFORM_LOG = {
   /** A record that failed for another reason than its content (storage): the event is retried. */
   failed: "raw snapshot not transformed",
   transformed: "raw snapshot transformed",
+  /** A notification record that cannot be read (null, no key, bad URL encoding): reported, the others processed. */
+  badRecord: "notification record unreadable",
   partitionsRegistered: "partitions registered",
 } as const;

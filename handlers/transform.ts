@@ -59,8 +59,9 @@ export function createTransformHandler(settings: TransformSettings, deps: Transf
 
   return async (event, context) => {
     logWithContext(logger, context);
-    const { keys, ignored } = rawKeysFromEvent(event, settings.bucket);
+    const { keys, ignored, invalid } = rawKeysFromEvent(event, settings.bucket);
     for (const skip of ignored) logger.warn("record ignored", skip);
+    for (const bad of invalid) logger.error(TRANSFORM_LOG.badRecord, bad);
     const outcomes: TransformOutcome[] = [];
     const failed: { rawKey: string; error: string }[] = [];
     for (const key of keys) {

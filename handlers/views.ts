@@ -3,6 +3,13 @@
  * runs in the workgroup, in dependency order, and the handler waits for it. A failed or
  * cancelled query throws with the view's name and Athena's reason, so the invocation fails,
  * the Errors alarm fires, and the views that follow (which may depend on it) are not touched.
+ *
+ * On the first deploy the publication runs seconds after the function's role policy was created,
+ * and IAM is eventually consistent (IAM user guide, "Troubleshoot IAM", "Changes that I make are
+ * not always immediately visible": a change "takes time to become visible from all possible
+ * endpoints"). So an access denial (from StartQueryExecution, or a query Athena failed for a
+ * Glue or S3 permission) is tried again after a pause, a bounded number of times; any other
+ * failure is reported at once.
  */
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -41,8 +48,20 @@ export interface ViewsResult {
   published: { name: string; queryExecutionId: string }[];
 }
 
+/** Pauses before each new try of a view refused for a permission: about two minutes in all. */
+export const ACCESS_DENIED_RETRY_DELAYS_MS = [2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000] as const;
+
+/** An error or a failed query's reason that says a permission was missing (IAM's own wording, as Athena passes it on). */
+export function isAccessDenied(nameOrReason: string | undefined): boolean {
+  return /AccessDenied|not authorized to perform|Insufficient Lake Formation permission/i.test(nameOrReason ?? "");
+}
+
 export class ViewPublishError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Athena or IAM refused for a missing permission: worth another try while IAM propagates. */
+    readonly accessDenied = false,
+  ) {
     super(message);
     this.name = "ViewPublishError";
   }
@@ -68,6 +87,21 @@ export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}
   const pollIntervalMs = settings.pollIntervalMs ?? 1000;
   const safetyMarginMs = settings.safetyMarginMs ?? 5_000;
 
+  /** Runs a view, trying again after a pause while it is refused for a permission (IAM propagation), within the invocation's time. */
+  async function publishView(view: ViewSql, context: InvocationContext | undefined): Promise<string> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await runView(view, context);
+      } catch (err) {
+        const denied = err instanceof ViewPublishError ? err.accessDenied : isAccessDenied((err as Error).name) || isAccessDenied((err as Error).message);
+        const delay = ACCESS_DENIED_RETRY_DELAYS_MS[retry];
+        if (!denied || delay === undefined || remainingMs(context) < safetyMarginMs + delay) throw err;
+        logger.warn("view refused for a permission; trying again (IAM changes take time to propagate)", { view: view.name, retryInMs: delay, error: (err as Error).message });
+        await sleep(delay);
+      }
+    }
+  }
+
   /** Waits for a query while the invocation has more than the margin left (context.getRemainingTimeInMillis()). */
   async function runView(view: ViewSql, context: InvocationContext | undefined): Promise<string> {
     const started = await athena.send(
@@ -88,6 +122,7 @@ export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}
         throw new ViewPublishError(
           `View "${view.name}" was not published: Athena query ${id} ${state}: ${reason}. ` +
             `Fix sql/views/${view.name}.sql (check it with the local run) and run \`pulumi up\`; the views after it were not updated.`,
+          isAccessDenied(reason),
         );
       }
       if (remainingMs(context) < safetyMarginMs + pollIntervalMs) {
@@ -108,7 +143,7 @@ export function createViewsHandler(settings: ViewsSettings, deps: ViewsDeps = {}
     for (const view of settings.views) {
       let queryExecutionId: string;
       try {
-        queryExecutionId = await runView(view, context);
+        queryExecutionId = await publishView(view, context);
       } catch (err) {
         logger.error(VIEWS_LOG.failed, { view: view.name, error: err as Error });
         throw err;

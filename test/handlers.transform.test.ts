@@ -177,6 +177,17 @@ describe("transform handler (mocked S3 and Glue)", () => {
     expect(JSON.stringify(logger.errors[0].extra)).to.include(badKey).and.include("column duration_ms: 3000000000 is not an int32");
   });
 
+  it("reports a record it cannot read (null, no key, a bad % escape) and still lands the good ones, without failing (a retry would fail the same way)", async () => {
+    new GlueCatalogModel(DATABASE, TABLES).attach(glue);
+    const logger = new RecordingLogger();
+    const badEscape = s3Event("raw_data/snapshot_date%3D2026-11-25/playlist_id%3D%ZZ.json").Records![0];
+    const result = await handler(logger)({ Records: [null, badEscape, { eventName: "ObjectCreated:Put", s3: { bucket: { name: BUCKET } } }, ...s3Event(RAW_KEY).Records!] });
+    expect(result.outcomes.map((o) => [o.rawKey, o.status])).to.deep.equal([[RAW_KEY, "transformed"]]);
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).to.have.members(EXPECTED_TABLE_KEYS);
+    expect(logger.errors.map((e) => e.message)).to.deep.equal([TRANSFORM_LOG.badRecord, TRANSFORM_LOG.badRecord, TRANSFORM_LOG.badRecord]);
+    expect(JSON.stringify(logger.errors[1].extra)).to.include("%ZZ").and.include("not URL-encoded");
+  });
+
   it("lands the good records when another fails on storage, then fails the invocation naming it, so Lambda retries", async () => {
     const brokenKey = rawSnapshotKey(DATE, THE_CORE_ID);
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: brokenKey }).rejects(Object.assign(new Error("We encountered an internal error. Please try again."), { name: "InternalError" }));

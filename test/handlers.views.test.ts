@@ -3,7 +3,9 @@ import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createViewsHandler, sqlForAthena, viewsHandlerFromEnv } from "../handlers/views";
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { ACCESS_DENIED_RETRY_DELAYS_MS, createViewsHandler, sqlForAthena, viewsHandlerFromEnv } from "../handlers/views";
 import { loadViews } from "../lib/query/sqlFiles";
 import { captureJsonLogs, LAMBDA_CONTEXT } from "./support/logCapture";
 
@@ -113,5 +115,52 @@ describe("views handler (mocked Athena)", () => {
     expect(result!.published.map((p) => p.name)).to.deep.equal(["v"]);
     expect(records.length).to.be.greaterThan(0);
     for (const r of records) expect(r).to.include({ function_request_id: LAMBDA_CONTEXT.awsRequestId }).and.have.property("cold_start");
+  });
+
+  it("on the first deploy, tries a view again while IAM has not propagated the role's policy (AccessDenied), then publishes it", async () => {
+    // StartQueryExecution refused twice (the policy was created seconds ago), then a query Athena fails for a Glue permission, then success.
+    let starts = 0;
+    athena.on(StartQueryExecutionCommand).callsFake(() => {
+      starts++;
+      if (starts <= 2) throw Object.assign(new Error("User: arn:aws:sts::1:assumed-role/views/fn is not authorized to perform: athena:StartQueryExecution"), { name: "AccessDeniedException" });
+      return { QueryExecutionId: `q${starts}` };
+    });
+    athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) =>
+      input.QueryExecutionId === "q3"
+        ? { QueryExecution: { QueryExecutionId: "q3", Status: { State: "FAILED", StateChangeReason: "AccessDeniedException: not authorized to perform: glue:GetDatabase on resource default" } } }
+        : { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: "SUCCEEDED" } } },
+    );
+    const slept: number[] = [];
+    const handler = createViewsHandler({ workgroup: "wg", database: "db", views: [{ name: "v", sql: "CREATE OR REPLACE VIEW v AS SELECT 1" }], pollIntervalMs: 0 }, { athena: new AthenaClient({ region: "eu-west-1" }), logger: quietLogger(), sleep: async (ms) => void slept.push(ms) });
+    const result = await handler({ reason: "deploy", sqlSha256: "abc" }, { getRemainingTimeInMillis: () => 280_000 });
+    expect(result.published).to.deep.equal([{ name: "v", queryExecutionId: "q4" }]);
+    expect(slept).to.deep.equal(ACCESS_DENIED_RETRY_DELAYS_MS.slice(0, 3));
+  });
+
+  it("does not try again a view that fails for its SQL, and gives up on a denial that outlasts the retries, saying so", async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-bad" });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: "q-bad", Status: { State: "FAILED", StateChangeReason: "line 1:8: Column 'x' cannot be resolved" } } });
+    const slept: number[] = [];
+    const make = () => createViewsHandler({ workgroup: "wg", database: "db", views: [{ name: "v", sql: "CREATE OR REPLACE VIEW v AS SELECT x" }], pollIntervalMs: 0 }, { athena: new AthenaClient({ region: "eu-west-1" }), logger: quietLogger(), sleep: async (ms) => void slept.push(ms) });
+    const sqlError = await make()({ reason: "deploy", sqlSha256: "abc" }).catch((e: Error) => e);
+    expect((sqlError as Error).message).to.include("cannot be resolved");
+    expect(slept).to.deep.equal([]);
+    athena.reset();
+    athena.on(StartQueryExecutionCommand).rejects(Object.assign(new Error("not authorized to perform: athena:StartQueryExecution"), { name: "AccessDeniedException" }));
+    const denied = await make()({ reason: "deploy", sqlSha256: "abc" }).catch((e: Error) => e);
+    expect((denied as Error).name).to.equal("AccessDeniedException");
+    expect(slept).to.deep.equal([...ACCESS_DENIED_RETRY_DELAYS_MS]);
+    expect(athena.commandCalls(StartQueryExecutionCommand)).to.have.length(ACCESS_DENIED_RETRY_DELAYS_MS.length + 1);
+  });
+
+  it("publishes every file of sql/views (issue 18's playlist_chart among them), each after the views it reads", () => {
+    const files = readdirSync(path.join(__dirname, "..", "sql", "views")).filter((f) => f.endsWith(".sql")).map((f) => f.slice(0, -4));
+    const views = loadViews();
+    expect(views.map((v) => v.name)).to.have.members(files);
+    for (const [i, v] of views.entries()) {
+      const readers = views.slice(0, i).map((x) => x.name);
+      const reads = files.filter((other) => other !== v.name && new RegExp(`\\b${other}\\b`).test(v.sql.replace(/--[^\n]*/g, "").replace(/^\s*CREATE\s+OR\s+REPLACE\s+VIEW\s+\S+/i, "")));
+      for (const dep of reads) expect(readers, `${v.name} reads ${dep}`).to.include(dep);
+    }
   });
 });

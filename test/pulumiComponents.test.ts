@@ -54,9 +54,12 @@ describe("components alone (mocks)", function () {
 
   it("Catalog: refuses a database name Athena would have to quote, and a bad crawl schedule; declares 12 tables and 2 crawlers", async () => {
     const bucket = new aws.s3.Bucket("solo-catalog-bucket");
-    expect(() => checkCatalogArgs({ lakeBucket: bucket, databaseName: "Spotify-Dev", crawlSchedule: "rate(1 day)" })).to.throw(/lower case letters/);
-    expect(() => checkCatalogArgs({ lakeBucket: bucket, databaseName: "spotify", crawlSchedule: "daily" })).to.throw(/schedule expression/);
-    const catalog = new Catalog("solo-catalog", { lakeBucket: bucket, databaseName: "solo_db", crawlSchedule: "rate(1 day)" });
+    expect(() => checkCatalogArgs({ lakeBucket: bucket, databaseName: "Spotify-Dev", crawlSchedule: "cron(0 12 * * ? *)" })).to.throw(/lower case letters/);
+    expect(() => checkCatalogArgs({ lakeBucket: bucket, databaseName: "spotify", crawlSchedule: "daily" })).to.throw(/cron expressions with six fields/);
+    // Glue schedules are cron only: rate() is EventBridge's form, and a five-field cron is not Glue's.
+    expect(() => checkCatalogArgs({ lakeBucket: bucket, databaseName: "spotify", crawlSchedule: "rate(1 day)" })).to.throw(/rate\(\.\.\.\) is EventBridge's form.*pulumi config set crawlSchedule/);
+    expect(() => checkCatalogArgs({ lakeBucket: bucket, databaseName: "spotify", crawlSchedule: "cron(0 12 * * *)" })).to.throw(/six fields/);
+    const catalog = new Catalog("solo-catalog", { lakeBucket: bucket, databaseName: "solo_db", crawlSchedule: "cron(0 12 * * ? *)" });
     await outputValue(catalog.crawlerNames);
     await allRegistered();
     expect(under("solo-catalog").filter((r) => r.type === "aws:glue/catalogTable:CatalogTable")).to.have.length(12);
