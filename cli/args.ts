@@ -17,6 +17,7 @@ export interface RunArgs {
   /** Whether to print every file, API call count and table size, not only the chart. */
   verbose: boolean;
   help: boolean;
+  version: boolean;
 }
 
 export const USAGE = `Usage: npm start -- [--playlist ID]... [--date YYYY-MM-DD] [--lake DIR] [--stage extract|transform|all] [--report|--no-report]
@@ -32,7 +33,9 @@ export const USAGE = `Usage: npm start -- [--playlist ID]... [--date YYYY-MM-DD]
   --verbose       also print each file written, the API calls and the rows per table
 
 Credentials come from SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REFRESH_TOKEN
-(or the token file written by "npm run auth"). Without any, the run uses bundled sample data.`;
+(or the token file written by "npm run auth"). Without any, the run uses bundled sample data.
+Settings are read from, highest first: the flags, the environment, a .env file in the current
+folder (KEY=value lines), pipeline.config.json, the defaults.`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -55,6 +58,7 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
         "no-report": { type: "boolean" },
         verbose: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
       allowPositionals: false,
       strict: true,
@@ -88,5 +92,6 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
     report: values["no-report"] ? false : (values.report ?? stage === "all"),
     verbose: values.verbose ?? false,
     help: values.help ?? false,
+    version: values.version ?? false,
   };
 }

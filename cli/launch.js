@@ -9,7 +9,7 @@
  * finds the project's folders. Packages with a native addon or a .wasm beside their loader stay
  * outside the bundle; the pure-JS ones are bundled (fewer files to resolve and compile).
  *
- * Usage: node cli/launch.js <main|query|auth|report> [args...]
+ * Usage: node cli/launch.js <main|query|auth|report|status> [args...]
  *
  * `npm start` runs it with --max-semi-space-size=4 (MiB): a young generation a quarter of V8's
  * default size on 64-bit. The transform's garbage is short-lived; the smaller nursery is collected
@@ -26,7 +26,7 @@ const v8 = require("node:v8");
 
 const ROOT = path.resolve(__dirname, "..");
 const BUILD_DIR = path.join(ROOT, ".build", "cli");
-const COMMANDS = ["main", "query", "auth", "report"];
+const COMMANDS = ["main", "query", "auth", "report", "status"];
 /** Whatever a bundle is built from: a change to any of them rebuilds it. */
 const SOURCES = ["cli", "lib", "package.json", "package-lock.json", "tsconfig.json"];
 // Vega and Vega-Lite are ES modules with a top-level await: lib/report/vegaModules.js loads them with Node's
@@ -37,7 +37,7 @@ const EXTERNAL = ["@duckdb/*", "parquet-wasm", "@aws-sdk/*", "vega", "vega-lite"
  * .build/cli/<basename>.js, where the bundled code looks for them): main writes Parquet in
  * lib/formats/parquetWorker.ts's thread (lib/formats/parquetWorkerEncoder.ts).
  */
-const WORKERS = { main: ["lib/formats/parquetWorker.ts"], query: [], auth: [], report: [] };
+const WORKERS = { main: ["lib/formats/parquetWorker.ts"], query: [], auth: [], report: [], status: [] };
 
 const workerOutfile = (source) => path.join(BUILD_DIR, `${path.basename(source, ".ts")}.js`);
 
@@ -81,11 +81,29 @@ function build(name, outfile) {
   for (const f of fs.readdirSync(BUILD_DIR)) if (f.startsWith(`${name}.js.`) && f.endsWith(".cache")) fs.rmSync(path.join(BUILD_DIR, f), { force: true });
 }
 
+/**
+ * The settings in a .env file of the current folder (KEY=value lines, as Node's util.parseEnv
+ * reads them) fill in the environment variables that are not set. Precedence, highest first:
+ * command-line flags, the environment, .env, pipeline.config.json, the defaults.
+ */
+function loadDotEnv(file = path.resolve(".env")) {
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if (err.code === "ENOENT") return;
+    process.stderr.write(`Cannot read ${file} (${err.code}): fix its permissions, or remove it; settings can also come from the environment.\n`);
+    process.exit(2);
+  }
+  for (const [key, value] of Object.entries(require("node:util").parseEnv(text))) if (process.env[key] === undefined) process.env[key] = value;
+}
+
 function launch(name) {
   if (!COMMANDS.includes(name)) {
     process.stderr.write(`cli/launch.js: unknown command "${name}"; use one of ${COMMANDS.join(", ")}.\n`);
     process.exit(2);
   }
+  loadDotEnv();
   const outfile = path.join(BUILD_DIR, `${name}.js`);
   const built = fs.statSync(outfile, { throwIfNoEntry: false });
   const workerMissing = WORKERS[name].some((source) => !fs.existsSync(workerOutfile(source)));
@@ -139,4 +157,5 @@ function runMainWithCodeCache(file) {
   script.runInThisContext()(mod.exports, localRequire, mod, file, path.dirname(file));
 }
 
-launch(process.argv[2]);
+module.exports = { launch };
+if (require.main === module) launch(process.argv[2]);

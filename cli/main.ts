@@ -8,7 +8,8 @@ import { parseRunArgs, USAGE, UsageError, type RunArgs } from "./args";
 import { resolvePlaylists, CONFIG_FILE } from "./playlists";
 import { createProgressReporter } from "./progress";
 import { LocalStore } from "../lib/storage/localStore";
-import { RAW_PREFIX, TRANSFORMED_PREFIX } from "../lib/lake/layout";
+import { RAW_PREFIX, TRANSFORMED_PREFIX, todayUtc } from "../lib/lake/layout";
+import { version as packageVersion } from "../package.json";
 import { terminalSafe } from "../lib/query/terminalText";
 import { assertSampleOnlyLake, LakeHoldsRealDataError } from "../lib/sample/sampleLake";
 import { spotifyConfigFromEnv } from "../lib/spotify/config";
@@ -30,6 +31,15 @@ const sampleRun = () => import("./sampleRun");
 const lakeReport = () => import("./chartReport");
 const lakeQuery = () => import("../lib/query/lakeDb");
 const historyPage = () => import("../lib/report/writePage");
+
+/**
+ * Spotify serves a playlist as it is now: a past --date files today's playlist under that date,
+ * where it would stand for a day it does not show. Said before anything is fetched.
+ */
+export function pastDateWarning(args: Pick<RunArgs, "date" | "dateGiven">, now: Date): string | undefined {
+  if (!args.dateGiven || args.date >= todayUtc(now)) return undefined;
+  return `Warning: --date ${args.date} is in the past, but Spotify returns each playlist as it is today (${todayUtc(now)}): today's playlist will be filed under ${args.date}. Leave --date out to file it under today.`;
+}
 
 /** Everything printed passes terminalSafe: names from Spotify users must not drive the terminal. */
 const out = (line = "") => process.stdout.write(`${terminalSafe(line)}\n`);
@@ -108,6 +118,8 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
         onRefreshToken: (token, replaced) => writeRefreshToken(defaultTokenFile(env), token, spotify.clientId, replaced),
       });
       if (spotify.notice) out(`Note: ${spotify.notice}`);
+      const warning = pastDateWarning(args, new Date());
+      if (warning) out(warning);
       out(`Extract ${selection.ids.length} playlist(s) from ${selection.source} as ${client.authMode}, snapshot date ${args.date}`);
       // The same artist and album cache as on AWS, in the local lake (cache/spotify/).
       const cache = new CatalogCache(store, cacheSettingsFromEnv(env));
@@ -180,6 +192,10 @@ async function main(): Promise<void> {
     const args = parseRunArgs(process.argv.slice(2));
     if (args.help) {
       out(USAGE);
+      return;
+    }
+    if (args.version) {
+      out(`spotify-pipeline ${packageVersion}`);
       return;
     }
     code = await run(args);

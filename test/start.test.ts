@@ -271,6 +271,7 @@ describe("npm start with credentials (against the stand-in on 127.0.0.1)", funct
     const { code, text } = await runCapturing(["--lake", lake, "--date", "2026-04-01"], env({ SPOTIFY_PLAYLISTS: `${TO_FIND_ID},${THE_CORE_ID}` }));
     expect(code).to.equal(1);
     expect(text).to.contain("as refresh_token");
+    expect(text).to.contain("Warning: --date 2026-04-01 is in the past, but Spotify returns each playlist as it is today");
     expect(text).to.match(new RegExp(`${THE_CORE_ID}: FAILED: .*27 Nov(ember)? 2024`));
     const store = new LocalStore(lake);
     expect(await store.list("raw_data/")).to.deep.equal([rawSnapshotKey("2026-04-01", TO_FIND_ID)]);
