@@ -12,11 +12,10 @@
  * Usage: node cli/launch.js <main|query|auth|report|status> [args...]
  *
  * `npm start` runs it with --max-semi-space-size=4 (MiB): a young generation a quarter of V8's
- * default size on 64-bit. The transform's garbage is short-lived; the smaller nursery is collected
- * more often for about the same CPU. The 10,000-entry transform peaked at 140 MiB with 8 instead
- * of 160 with the default; with its Parquet worker thread (about 12 MiB of its own), at 143 MiB
- * with 4 instead of 152 with 8, in the same time (8 runs each). It must be given at start-up: V8
- * sizes the heap before any code runs.
+ * default size on 64-bit. The transform's garbage is short-lived; the smaller nursery lowers the
+ * peak memory (docs/performance.md). It must be given at start-up: V8 sizes the heap before any
+ * code runs. esbuild is a dependency, not a devDependency, so that a runtime-only install
+ * (`npm ci --omit=dev`) still starts.
  */
 "use strict";
 const fs = require("node:fs");
@@ -32,14 +31,6 @@ const SOURCES = ["cli", "lib", "package.json", "package-lock.json", "tsconfig.js
 // Vega and Vega-Lite are ES modules with a top-level await: lib/report/vegaModules.js loads them with Node's
 // import(), and is itself required from its place in lib/ at run time (a bundle runs in a vm.Script, where import() fails).
 const EXTERNAL = ["@duckdb/*", "parquet-wasm", "@aws-sdk/*", "vega", "vega-lite"];
-/**
- * Worker thread scripts a command starts, built beside its bundle (from a lib/ file to
- * .build/cli/<basename>.js, where the bundled code looks for them): main writes Parquet in
- * lib/formats/parquetWorker.ts's thread (lib/formats/parquetWorkerEncoder.ts).
- */
-const WORKERS = { main: ["lib/formats/parquetWorker.ts"], query: [], auth: [], report: [], status: [] };
-
-const workerOutfile = (source) => path.join(BUILD_DIR, `${path.basename(source, ".ts")}.js`);
 
 function newestMtime(file) {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
@@ -74,8 +65,6 @@ function build(name, outfile) {
   } catch {
     throw new Error("esbuild is missing: run `npm install` (the command line is bundled with it on first use).");
   }
-  // Workers first: a command's bundle that is in place and fresh has its workers beside it.
-  for (const source of WORKERS[name]) bundle(esbuild, source, workerOutfile(source));
   bundle(esbuild, path.join("cli", `${name}.ts`), outfile);
   // Code caches of the bundle this one replaces (see runMainWithCodeCache).
   for (const f of fs.readdirSync(BUILD_DIR)) if (f.startsWith(`${name}.js.`) && f.endsWith(".cache")) fs.rmSync(path.join(BUILD_DIR, f), { force: true });
@@ -106,19 +95,14 @@ function launch(name) {
   loadDotEnv();
   const outfile = path.join(BUILD_DIR, `${name}.js`);
   const built = fs.statSync(outfile, { throwIfNoEntry: false });
-  const workerMissing = WORKERS[name].some((source) => !fs.existsSync(workerOutfile(source)));
-  if (!built || workerMissing || Math.max(...SOURCES.map((s) => newestMtime(path.join(ROOT, s)))) > built.mtimeMs) {
+  if (!built || Math.max(...SOURCES.map((s) => newestMtime(path.join(ROOT, s)))) > built.mtimeMs) {
     fs.mkdirSync(BUILD_DIR, { recursive: true });
     build(name, outfile);
   }
   // WebAssembly (parquet-wasm) compiled by the baseline compiler only: a command runs for
-  // seconds, too short for optimizing the hot wasm functions to pay back. Measured on the 10k
-  // transform: writing the Parquet files took 83 ms of CPU instead of 188 ms. Set before any
-  // WebAssembly module is compiled; JavaScript is not affected.
+  // seconds, too short for optimizing the hot wasm functions to pay back (docs/performance.md).
+  // Set before any WebAssembly module is compiled; JavaScript is not affected.
   v8.setFlagsFromString("--liftoff-only");
-  // Set now although only lib/util/collectGarbage needs it: V8 rejects a code cache made under
-  // other flags, and the cache is made at the end of a run, after that has set it.
-  v8.setFlagsFromString("--expose-gc");
   process.argv.splice(1, 2, outfile);
   runMainWithCodeCache(outfile);
 }

@@ -20,7 +20,6 @@ import { cacheSettingsFromEnv } from "../lib/extract/cacheSettings";
 import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
 import { collectGarbage } from "../lib/util/collectGarbage";
-import { startParquetWorker } from "../lib/formats/parquetWorkerEncoder";
 
 // Loaded when a stage needs them, not on every start: the Spotify client (ky), the stand-in
 // server and DuckDB take a third of a start-up. `--stage transform` loads no HTTP code, and
@@ -147,13 +146,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       out(`  ${key}: NOT TRANSFORMED: ${err.message}`);
       out(`    the raw file is left as it is; fix the cause (its permissions, a link in the lake) and run --stage transform again.`);
     };
-    // Its thread starts once a raw snapshot is parsed, and loads parquet-wasm on the other core while the rows are built.
-    const parquet = startParquetWorker();
-    try {
-      for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, onError, collectGarbage: true, parquet })));
-    } finally {
-      await parquet.close();
-    }
+    for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, onError })));
     failed += unread;
     if (results.length === 0 && unread === 0) {
       out(`  no raw snapshots under ${path.join(store.location, RAW_PREFIX)}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);

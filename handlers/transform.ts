@@ -14,9 +14,6 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Store } from "../lib/storage/s3Store";
 import type { ObjectStore } from "../lib/storage/objectStore";
 import { transformRawObject, type TransformOutcome } from "../lib/transform/transformObject";
-// Inline (a Lambda has no file to start a worker thread from), imported here so that parquet-wasm
-// compiles during the cold start, not in the first invocation.
-import { inlineParquetEncoder } from "../lib/formats/parquet";
 import { rawKeysFromEvent, type S3NotificationEvent } from "./s3Event";
 import { parseTransformEnv, TRANSFORM_LOG, type TransformEnv } from "../contracts/transform";
 import type { Env } from "../contracts/env";
@@ -67,7 +64,7 @@ export function createTransformHandler(settings: TransformSettings, deps: Transf
     for (const key of keys) {
       let outcome: TransformOutcome;
       try {
-        outcome = await transformRawObject(store, key, new Date(), { parquet: inlineParquetEncoder });
+        outcome = await transformRawObject(store, key);
       } catch (err) {
         logger.error(TRANSFORM_LOG.failed, { rawKey: key, error: (err as Error).message });
         failed.push({ rawKey: key, error: (err as Error).message });

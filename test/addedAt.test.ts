@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { addedAtMs, addedAtMsByPattern } from "../lib/transform/addedAt";
+import { addedAtMs } from "../lib/transform/addedAt";
 
 const EXTRACTED = "2026-11-20T06:00:04.000Z";
 
@@ -24,29 +24,5 @@ describe("added_at: RFC 3339 only, from the Unix epoch to a day after the extrac
     for (const value of ["1969-12-31T23:59:59Z", "2026-11-21T06:00:05Z", "9999-12-31T23:59:59Z"]) {
       expect(why(value), value).to.equal(`"${value}" is outside the accepted range 1970-01-01T00:00:00Z to one day after the extraction finished (${EXTRACTED})`);
     }
-  });
-
-  it("reads Spotify's form digit by digit to the same answer as the pattern, valid or not", () => {
-    const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-    const values: string[] = [];
-    for (const year of [1969, 1970, 2000, 2023, 2024, 2026, 2100]) {
-      for (const month of [0, 1, 2, 4, 12, 13]) {
-        for (const day of [0, 1, 28, 29, 30, 31, 32]) {
-          for (const [h, m, sec] of [[0, 0, 0], [23, 59, 59], [24, 0, 0], [12, 60, 0], [12, 0, 60], [6, 0, 4], [6, 0, 5]]) {
-            values.push(`${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(h)}:${pad(m)}:${pad(sec)}Z`);
-          }
-        }
-      }
-    }
-    values.push("2026-11-20T06:00:0xZ", "2026-11-20t06:00:04z", "2026-11-20T06:00:04+00:00", "2026-11-20 06:00:04Z", "+02026-11-20T06:0:04Z", "2026-11-20T06:00:04.5Z");
-    let accepted = 0;
-    for (const value of values) {
-      const fast = addedAtMs(value, EXTRACTED);
-      const general = addedAtMsByPattern(value, EXTRACTED);
-      expect(fast, value).to.deep.equal(general);
-      if (typeof fast === "number") accepted++;
-    }
-    expect(accepted).to.be.greaterThan(100);
-    expect(values.length - accepted).to.be.greaterThan(1000);
   });
 });

@@ -4,7 +4,7 @@
  * line below it ever compiles).
  */
 import { expect } from "chai";
-import { assertRowsFit, assertTablesFit, fits, RowDoesNotFitError, rowTestOf } from "../lib/formats/rowCheck";
+import { assertRowsFit, assertTablesFit, fits, RowDoesNotFitError } from "../lib/formats/rowCheck";
 import type { Cell, ColumnDef, ColumnType, Row, RowOf, TableRows } from "../lib/tables/schema";
 
 const song = (): RowOf<"songs"> => ({
@@ -84,39 +84,24 @@ describe("row check", () => {
   });
 });
 
-describe("row check compiled per table (rowTestOf)", () => {
-  const TYPES: ColumnType[] = ["string", "int32", "int64", "boolean", "timestamp", "string_list"];
-  const VALUES: unknown[] = [
-    undefined, null, "", "x", "1", 0, -0, 1, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1,
-    Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, -Number.MAX_SAFE_INTEGER, 2 ** 60, true, false, new Date(0),
-    new Date(Number.NaN), [], ["a"], ["a", 1], [null], {}, { length: 0 }, 10n,
-  ];
+describe("fits: the rule of each column type", () => {
+  const column = (type: ColumnType, nullable = false): ColumnDef => ({ name: "v", type, nullable });
 
-  it("answers as the rule (fits) for every type, nullable or not, on edge values", () => {
-    let compared = 0;
-    for (const type of TYPES) {
-      for (const nullable of [false, true]) {
-        const column: ColumnDef = { name: "v", type, nullable };
-        const test = rowTestOf([column]);
-        for (const value of VALUES) {
-          const expected = value !== undefined && fits(column, value as Cell);
-          expect(test({ v: value } as Row), `${type}${nullable ? " nullable" : ""} ${String(value)}`).to.equal(expected);
-          compared++;
-        }
-      }
-    }
-    expect(compared).to.equal(TYPES.length * 2 * VALUES.length);
+  it("takes integers within their type's range only, and null only where the column is nullable", () => {
+    expect([2 ** 31 - 1, -(2 ** 31), 0].map((v) => fits(column("int32"), v))).to.deep.equal([true, true, true]);
+    expect([2 ** 31, -(2 ** 31) - 1, 1.5, NaN, Infinity, "1"].map((v) => fits(column("int32"), v as Cell))).to.deep.equal([false, false, false, false, false, false]);
+    expect([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER].map((v) => fits(column("int64"), v))).to.deep.equal([true, true]);
+    expect([Number.MAX_SAFE_INTEGER + 1, 2 ** 60, 10n].map((v) => fits(column("int64"), v as unknown as Cell))).to.deep.equal([false, false, false]);
+    expect(fits(column("string"), null)).to.equal(false);
+    expect(fits(column("string", true), null)).to.equal(true);
   });
 
-  it("counts own keys only: a missing column, an extra key, an inherited one", () => {
-    const test = rowTestOf([{ name: "a", type: "string", nullable: true }, { name: "b", type: "int32", nullable: false }]);
-    expect(test({ a: null, b: 1 })).to.equal(true);
-    expect(test({ b: 1 })).to.equal(false);
-    expect(test({ a: "x", b: 1, c: 2 })).to.equal(false);
-    expect(test(Object.assign(Object.create({ c: 2 }), { a: "x", b: 1 }))).to.equal(true);
-  });
-
-  it("refuses a column name that is not a plain identifier, so data never becomes code", () => {
-    expect(() => rowTestOf([{ name: "a; process.exit(1)", type: "string", nullable: false }])).to.throw(/not a plain identifier/);
+  it("takes valid dates, booleans and lists of strings only", () => {
+    expect(fits(column("timestamp"), new Date(0))).to.equal(true);
+    expect(fits(column("timestamp"), new Date(Number.NaN))).to.equal(false);
+    expect(fits(column("boolean"), false)).to.equal(true);
+    expect(fits(column("boolean"), 0 as unknown as Cell)).to.equal(false);
+    expect(fits(column("string_list"), [])).to.equal(true);
+    expect(fits(column("string_list"), ["a", 1] as unknown as Cell)).to.equal(false);
   });
 });

@@ -2,7 +2,7 @@
  * The CSV dialect the transform writes and every reader assumes: Athena through OpenCSVSerDe
  * (lib/tables/glueSchema.ts), DuckDB locally (lib/query/lakeDb.ts). No imports, so the Glue
  * schema (loaded by the Pulumi program) does not pull the encoder in.
- * Why these characters: README "CSV tables in Athena"; lib/formats/csv.ts says how values are written.
+ * Why these characters: docs/lake-format.md, "CSV tables in Athena"; lib/formats/csv.ts says how values are written.
  */
 export const CSV_SEPARATOR = ",";
 export const CSV_QUOTE = '"';

@@ -7,26 +7,23 @@
  *   ],"artists":[
  *   ],"extraction":{…}}
  *
- * are parsed at the end by parseJsonInParts, whose top-level "[\n]" arrays take the elements.
- * Same value as JSON.parse of the whole text. Undefined when the text is not laid out so (a
- * compact snapshot written before, or any other layout or invalid JSON): the caller reads it
- * whole then (parseRawSnapshot), which also gives JSON.parse's own error for invalid text.
+ * are parsed at the end, each "[\n]" array given its elements. Same value as JSON.parse of the
+ * whole text. Undefined when the text is not valid JSON laid out so (a compact document longer
+ * than a line may be, a pretty-printed one, a broken one): the caller reads it whole then
+ * (parseRawSnapshot), which also gives JSON.parse's own error for invalid text. A compact
+ * document shorter than that is one line: it is returned parsed.
  *
- * Checked as it goes: an element line must parse once its one trailing comma is cut, every
- * element line but an array's last ends with a comma, and the skeleton must be a valid document
- * with exactly one "[\n]" top-level array per array of lines. JSON has no raw line break inside a
- * value, so those lines together are that valid document with those elements.
+ * Checked as it goes: an element line must parse once its one trailing comma is cut, every element
+ * line but an array's last ends with a comma, and the skeleton must be valid JSON. JSON has no raw
+ * line break inside a value, so those lines together are a valid document with those elements.
  *
  * A caller may take an array's element lines itself (a LineSink, chosen by the skeleton line that
- * opens the array): the raw snapshot's entries are digested as they come (snapshotInPieces.ts),
- * so their objects die young.
+ * opens the array): the transform reads the raw snapshot's entries as they come
+ * (lib/transform/readSnapshot.ts), so their parsed objects die young.
  */
-import { parseJsonInParts } from "./parseJsonInParts";
+import { randomUUID } from "node:crypto";
 
 const NEWLINE = 0x0a;
-const COMMA = 0x2c;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 /**
  * A longer line is not this layout's: each line holds one API object or the document's small
  * frame. A compact snapshot (one line) is then declined early and read whole, rather than
@@ -36,8 +33,8 @@ const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 /** Where the element lines of one array go. */
 export interface LineSink {
-  /** One element's bytes, its trailing comma cut; false when it is not one (the parse then gives undefined). */
-  line(buf: Buffer, start: number, end: number): boolean;
+  /** One element's JSON text, its trailing comma cut; false when it is not JSON (the parse then gives undefined). */
+  line(text: string): boolean;
   /** What stands for the array in the document once its lines are read. */
   finish(): unknown;
 }
@@ -46,13 +43,13 @@ export interface LineSink {
 function parsedElements(): LineSink {
   const elements: unknown[] = [];
   return {
-    line(buf, start, end) {
+    line(text) {
       try {
-        elements.push(JSON.parse(buf.toString("utf8", start, end)));
+        elements.push(JSON.parse(text));
+        return true;
       } catch {
         return false;
       }
-      return true;
     },
     finish: () => elements,
   };
@@ -62,66 +59,62 @@ function parsedElements(): LineSink {
  * @param sinkFor who takes the element lines of the array a skeleton line opens (the line, up
  *   to its "["); undefined for the default, an array of the parsed elements.
  */
-export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>, sinkFor?: (openingLine: Buffer) => LineSink | undefined): Promise<unknown> {
-  const skeleton: Buffer[] = [];
+export async function parseJsonLinesInPieces(pieces: AsyncIterable<Uint8Array>, sinkFor?: (openingLine: string) => LineSink | undefined): Promise<unknown> {
+  // In the skeleton each array of lines holds one string, this run's marker and the sink's
+  // number; the file cannot hold the marker, so only those arrays are given the sinks' elements.
+  const marker = `lines:${randomUUID()}:`;
+  const skeleton: string[] = [];
   const sinks: LineSink[] = [];
   let sink: LineSink | undefined; // takes the element lines being read
   let lines = 0; // element lines of that array so far
   let commaBefore = false; // the previous element line ended with a comma
   /** One line (without its "\n"); false when the layout is not the one described above. */
-  const onLine = (buf: Buffer, start: number, end: number): boolean => {
-    if (sink && buf[start] !== CLOSE_BRACKET) {
+  const onLine = (line: string): boolean => {
+    const text = line.endsWith("\r") ? line.slice(0, -1) : line; // "\r\n" ends a line too: JSON white space
+    if (sink && !text.startsWith("]")) {
       if (lines++ > 0 && !commaBefore) return false;
-      commaBefore = buf[end - 1] === COMMA;
-      return sink.line(buf, start, commaBefore ? end - 1 : end);
+      commaBefore = text.endsWith(",");
+      return sink.line(commaBefore ? text.slice(0, -1) : text);
     }
-    if (sink && commaBefore) return false; // "[1,\n]" is not JSON
-    const copy = Buffer.from(buf.subarray(start, end));
-    skeleton.push(copy, Buffer.of(NEWLINE));
+    if (sink) {
+      if (commaBefore) return false; // "[1,\n]" is not JSON
+      skeleton.push(JSON.stringify(marker + (sinks.length - 1)));
+    }
+    skeleton.push(text);
     sink = undefined;
-    if (end > start && buf[end - 1] === OPEN_BRACKET) sinks.push((sink = sinkFor?.(copy) ?? parsedElements()));
+    if (text.endsWith("[")) sinks.push((sink = sinkFor?.(text) ?? parsedElements()));
     lines = 0;
     commaBefore = false;
     return true;
   };
 
   // The start of a line the previous pieces ended in, piece by piece (copied: a piece may be
-  // overwritten by the next), joined once when the line ends: joining at every piece would copy a
-  // long line over and over.
+  // overwritten by the next), joined once when the line ends.
   let carry: Buffer[] = [];
   let carryBytes = 0;
   for await (const piece of pieces) {
     const buf = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     let start = 0;
-    let nl = buf.indexOf(NEWLINE);
-    if (carry.length > 0) {
-      if (nl < 0) {
-        carry.push(Buffer.from(buf));
-        carryBytes += buf.length;
-        if (carryBytes > MAX_LINE_BYTES) return undefined;
-        continue;
-      }
-      const line = Buffer.concat([...carry, buf.subarray(0, nl)]);
+    for (let nl = buf.indexOf(NEWLINE); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
+      const text = carry.length > 0 ? Buffer.concat([...carry, buf.subarray(0, nl)]).toString("utf8") : buf.toString("utf8", start, nl);
       carry = [];
       carryBytes = 0;
-      if (!onLine(line, 0, line.length)) return undefined;
-      start = nl + 1;
-      nl = buf.indexOf(NEWLINE, start);
-    }
-    for (; nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
-      if (!onLine(buf, start, nl)) return undefined;
+      if (!onLine(text)) return undefined;
       start = nl + 1;
     }
     if (start < buf.length) {
-      carry = [Buffer.from(buf.subarray(start))];
-      carryBytes = buf.length - start;
+      carry.push(Buffer.from(buf.subarray(start)));
+      carryBytes += buf.length - start;
       if (carryBytes > MAX_LINE_BYTES) return undefined;
     }
   }
   // The last line, with no "\n" after it, closes the document: never inside an array of lines.
-  const last = Buffer.concat(carry);
-  if (last.length > 0 && !onLine(last, 0, last.length)) return undefined;
+  if (carry.length > 0 && !onLine(Buffer.concat(carry).toString("utf8"))) return undefined;
   if (sink) return undefined;
-  skeleton.pop(); // the "\n" onLine put after the last line (or a trailing one, only white space)
-  return parseJsonInParts(Buffer.concat(skeleton), sinks.map((s) => s.finish()));
+  const elementsOf = (value: unknown) => (Array.isArray(value) && value.length === 1 && typeof value[0] === "string" && value[0].startsWith(marker) ? sinks[Number(value[0].slice(marker.length))].finish() : value);
+  try {
+    return JSON.parse(skeleton.join("\n"), (_key, value: unknown) => elementsOf(value));
+  } catch {
+    return undefined;
+  }
 }

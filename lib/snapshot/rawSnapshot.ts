@@ -6,8 +6,6 @@
 import { z } from "zod";
 import { RAW_SNAPSHOT_PREFIX } from "../lake/layout";
 import { Album, Artist, Playlist, PlaylistEntry, describeZodError } from "../spotify/schemas";
-import { fastCheck } from "../util/fastCheck";
-import { parseJsonInParts } from "./parseJsonInParts";
 
 export const RAW_SNAPSHOT_FORMAT = "spotify-pipeline/raw-snapshot@1";
 
@@ -75,91 +73,38 @@ export class InvalidSnapshotError extends Error {
   }
 }
 
+/** The raw snapshot without its entries: what a reader that takes the entries one by one checks whole. */
+export const SnapshotFrame = RawSnapshot.omit({ entries: true });
+export type SnapshotFrame = z.infer<typeof SnapshotFrame>;
+
 /** Parses and checks a raw snapshot document; the error names the field that does not fit. */
 export function parseRawSnapshot(body: Uint8Array | string): RawSnapshot {
-  // Parsed member by member, without the whole document as one string (parseJsonInParts);
-  // when that declines, the whole text is parsed for JSON.parse's own error.
-  let json: unknown = typeof body === "string" ? undefined : parseJsonInParts(body);
-  if (json === undefined) {
-    // A view on the same bytes: Buffer.from(body) would first copy the whole document.
-    const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new InvalidSnapshotError(`not JSON (${(err as Error).message}); a raw snapshot is one JSON document written by the extractor.`);
-    }
+  // A view on the same bytes: Buffer.from(body) would first copy the whole document.
+  const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidSnapshotError(`not JSON (${(err as Error).message}); a raw snapshot is one JSON document written by the extractor.`);
   }
   return checkRawSnapshot(json);
 }
 
-/**
- * Whether a parsed document is a raw snapshot apart from its entries (its frame, artists and
- * albums pass checkRawSnapshot's checks): for a reader that checks the entries one by one as
- * it reads them (snapshotInPieces.ts). Yes or no only: on no, read it with parseRawSnapshot,
- * whose error names the field.
- */
-export function isRawSnapshotApartFromEntries(json: Record<string, unknown>): boolean {
-  return isFrame({ ...json, entries: [] }) && ELEMENT_CHECKS.every(([key, check]) => key === "entries" || everyElement(json[key], check));
-}
-
 /** The parsed document checked as a raw snapshot; the error names the field that does not fit. */
 export function checkRawSnapshot(json: unknown): RawSnapshot {
+  return checked(RawSnapshot, json);
+}
+
+/** The parsed document, its entries left out, checked as a raw snapshot's frame; the error names the field that does not fit. */
+export function checkSnapshotFrame(json: unknown): SnapshotFrame {
+  return checked(SnapshotFrame, json);
+}
+
+function checked<T>(schema: z.ZodType<T>, json: unknown): T {
   if (typeof json !== "object" || json === null || (json as { format?: unknown }).format !== RAW_SNAPSHOT_FORMAT) {
     throw new InvalidSnapshotError(`not a raw snapshot: expected "format": "${RAW_SNAPSHOT_FORMAT}"; only files written by the extractor belong under ${RAW_SNAPSHOT_PREFIX}.../.`);
   }
-  // The fast checks answer for valid documents; zod runs only to name what is wrong.
-  if (isFrame(json) && ELEMENT_CHECKS.every(([key, check]) => everyElement((json as Record<string, unknown>)[key], check))) return json as RawSnapshot;
-  const frame = RawSnapshotFrame.safeParse(json);
-  const frameIssue = frame.success ? undefined : frame.error.issues[0];
-  // zod reports issues in the schema's key order; keep that order across the two passes so
-  // the error names the same field as one RawSnapshot.safeParse would.
-  const frameKeyRank = frameIssue ? SNAPSHOT_KEYS.indexOf(frameIssue.path[0] as string) : Infinity;
-  const elementIssue = firstElementIssue(json as Record<string, unknown>, frameKeyRank);
-  const issue = elementIssue ?? frameIssue;
-  if (issue) throw new InvalidSnapshotError(`raw snapshot does not validate at ${describeZodError(new z.ZodError([issue]))}`);
-  return (frame as { data: RawSnapshot }).data;
-}
-
-/**
- * The document with its three big arrays taken as they are; their elements are checked one by
- * one (firstElementIssue) and kept as the parsed JSON objects, not as zod's deep copies: the
- * schemas have no transforms or defaults, so the copies would be equal, and letting each die
- * young keeps tens of MB of a 10,000-item snapshot out of the peak memory.
- */
-const RawSnapshotFrame = RawSnapshot.extend({
-  entries: z.array(z.unknown()),
-  artists: z.array(z.unknown()),
-  albums: z.array(z.unknown()),
-});
-const SNAPSHOT_KEYS = Object.keys(RawSnapshot.shape);
-const ELEMENT_SCHEMAS = [
-  ["entries", PlaylistEntry],
-  ["artists", Artist],
-  ["albums", Album],
-] as const;
-
-const isFrame = fastCheck(RawSnapshotFrame);
-const ELEMENT_CHECKS = ELEMENT_SCHEMAS.map(([key, schema]) => [key, fastCheck(schema)] as const);
-
-function everyElement(elements: unknown, check: (v: unknown) => boolean): boolean {
-  const list = elements as unknown[];
-  for (let i = 0; i < list.length; i++) if (!check(list[i])) return false;
-  return true;
-}
-
-/** The first issue of an element of entries, artists or albums, in key order, if it comes before `beforeRank`. */
-function firstElementIssue(doc: Record<string, unknown>, beforeRank: number): z.core.$ZodIssue | undefined {
-  for (const [key, schema] of ELEMENT_SCHEMAS) {
-    if (SNAPSHOT_KEYS.indexOf(key) >= beforeRank) return undefined;
-    const elements = doc[key];
-    if (!Array.isArray(elements)) continue;
-    for (let i = 0; i < elements.length; i++) {
-      const checked = schema.safeParse(elements[i]);
-      if (!checked.success) {
-        const issue = checked.error.issues[0];
-        return { ...issue, path: [key, i, ...issue.path] };
-      }
-    }
-  }
-  return undefined;
+  const result = schema.safeParse(json);
+  if (!result.success) throw new InvalidSnapshotError(`raw snapshot does not validate at ${describeZodError(result.error)}`);
+  return result.data;
 }

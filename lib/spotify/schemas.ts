@@ -6,7 +6,6 @@
  * are optional and nullable: never a crash, never a fake 0.
  */
 import { z } from "zod";
-import { fastCheck } from "../util/fastCheck";
 
 const ExternalUrls = z.looseObject({ spotify: z.string().optional() });
 
@@ -129,8 +128,6 @@ export type TokenResponse = z.infer<typeof TokenResponse>;
 
 export type EntryKind = "track" | "null_item" | "local_file" | "episode";
 
-const isTrack = fastCheck(Track);
-
 /** Classifies one entry: `item ?? track`, skipping null items, local files and episodes; throws a z.ZodError for a track that does not fit. */
 export function readEntry(entry: PlaylistEntry): { kind: "track"; track: Track } | { kind: Exclude<EntryKind, "track"> } {
   const raw = entry.item ?? entry.track ?? null;
@@ -138,11 +135,7 @@ export function readEntry(entry: PlaylistEntry): { kind: "track"; track: Track }
   const item = raw as { type?: unknown; is_local?: unknown };
   if (entry.is_local === true || item.is_local === true) return { kind: "local_file" };
   if (item.type === "episode") return { kind: "episode" };
-  // Checked, but the entry's own object is returned: Track has no transforms or defaults, so
-  // zod's copy would be the same object again, only costing time and memory per entry.
-  // The fast check answers for a valid track; zod runs only to explain one that is not.
-  if (!isTrack(raw)) throw Track.safeParse(raw).error!;
-  return { kind: "track", track: raw as Track };
+  return { kind: "track", track: Track.parse(raw) };
 }
 
 /** Names the first failing field of a zod error, e.g. `items[3].item.album.release_date_precision`. */

@@ -26,68 +26,17 @@ function daysIn(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-// Every entry of a snapshot has the same extraction time: parsed once, not once per entry.
-let lastExtractedAt = "";
-let lastMaxMs = NaN;
 /** The latest added_at accepted for a snapshot whose extraction finished at `extractedAt`, in ms. */
-export function latestAcceptedMs(extractedAt: string): number {
-  if (extractedAt !== lastExtractedAt) {
-    lastMaxMs = Date.parse(extractedAt) + ADDED_AT_MAX_AFTER_EXTRACTION_MS;
-    lastExtractedAt = extractedAt;
-  }
-  return lastMaxMs;
-}
-
-const DIGIT_0 = 0x30;
-/** Positions of the separators in "2023-03-10T05:39:11Z", the form Spotify sends. */
-const CANONICAL_SEPARATORS: readonly [number, number][] = [[4, 0x2d], [7, 0x2d], [10, 0x54], [13, 0x3a], [16, 0x3a], [19, 0x5a]];
-
-/** The number written by the ASCII digits from `start` to `end`, or -1 when one is not a digit. */
-function digitsAt(value: string, start: number, end: number): number {
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const d = value.charCodeAt(i) - DIGIT_0;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-}
-
-/**
- * The milliseconds of "YYYY-MM-DDTHH:MM:SSZ" with a real date and time from 1970 on (no leap
- * second), read digit by digit; undefined for any other text, which the pattern then reads. It
- * gives what addedAtMsByPattern gives for those values (test/addedAt.test.ts compares them)
- * and is the one path of nearly every entry: run cold over 10,000 entries, the pattern and
- * Date.parse took about 18 ms of a CLI transform.
- */
-function canonicalUtcMs(value: string): number | undefined {
-  if (value.length !== 20) return undefined;
-  for (const [at, code] of CANONICAL_SEPARATORS) if (value.charCodeAt(at) !== code) return undefined;
-  const year = digitsAt(value, 0, 4);
-  const month = digitsAt(value, 5, 7);
-  const day = digitsAt(value, 8, 10);
-  const hour = digitsAt(value, 11, 13);
-  const minute = digitsAt(value, 14, 16);
-  const second = digitsAt(value, 17, 19);
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
-  return Date.UTC(year, month - 1, day, hour, minute, second);
-}
+export const latestAcceptedMs = (extractedAt: string): number => Date.parse(extractedAt) + ADDED_AT_MAX_AFTER_EXTRACTION_MS;
 
 /**
  * The instant, in milliseconds, of an RFC 3339 timestamp between ADDED_AT_MIN and one day after
  * `extractedAt`, or a sentence saying why the value is not one. Without `extractedAt` there is
- * no upper bound: a raw snapshot read in pieces has its extraction record at its end, after the
- * entries; the reader keeps the largest value and checks it once the record is known
- * (snapshotInPieces.ts).
+ * no upper bound: a raw snapshot read as a stream has its extraction record at its end, after the
+ * entries; the reader keeps the latest value and checks it once the record is known
+ * (readSnapshot.ts).
  */
 export function addedAtMs(value: string, extractedAt: string | undefined): number | string {
-  const ms = canonicalUtcMs(value);
-  if (ms !== undefined && (extractedAt === undefined || ms <= latestAcceptedMs(extractedAt))) return ms;
-  return addedAtMsByPattern(value, extractedAt);
-}
-
-/** addedAtMs for every form RFC 3339 allows, by its pattern (exported for the test that compares the two paths). */
-export function addedAtMsByPattern(value: string, extractedAt: string | undefined): number | string {
   const m = RFC3339.exec(value);
   if (!m) return `"${value}" is not an RFC 3339 timestamp (like 2023-03-10T05:39:11Z)`;
   const [, year, month, day, hour, minute, second, , zone] = m;

@@ -1,13 +1,13 @@
 /**
- * The transform proper: a raw snapshot in, rows per table out. Pure (no I/O, no clock), so
- * the same snapshot always gives the same rows in the same order, and the files written
- * from them are byte-identical on a rerun.
+ * The transform proper: a raw snapshot's frame and its entries in, rows per table out. Pure (no
+ * I/O, no clock), so the same snapshot always gives the same rows in the same order, and the
+ * files written from them are byte-identical on a rerun.
  */
-import type { RawSnapshot } from "../snapshot/rawSnapshot";
+import type { RawSnapshot, SnapshotFrame } from "../snapshot/rawSnapshot";
 import type { Album, Artist } from "../spotify/schemas";
 import type { RowOf, TableRows } from "../tables/schema";
 import { byId } from "../util/collections";
-import { digestEntry, SIMPLE_ARTIST_FIELDS, SKIPPED, TRACK_FIELDS, urlOf, type DigestValue, type EntryDigests } from "./entryDigest";
+import { entryOf, urlOf, type AlbumFacts, type ArtistFacts, type Entry } from "./entries";
 
 /** "2021-03-05", "2021-03" or "2021" → 2021; "0000" (Spotify's unknown year) or junk → null. */
 export function releaseYear(releaseDate: string): number | null {
@@ -17,87 +17,52 @@ export function releaseYear(releaseDate: string): number | null {
   return year > 0 ? year : null;
 }
 
-/** What the albums table takes from an album, full or simplified. */
-interface AlbumFacts {
-  id: string;
-  name: string;
-  album_type: string;
-  release_date: string;
-  release_date_precision: string;
-  total_tracks: number;
-  url: string | null;
+type TrackEntry = Extract<Entry, { skipped: false }>;
+
+/**
+ * Rows of every table of a raw snapshot read whole. Throws an InvalidSnapshotError naming
+ * entries[i] for a track or an added_at that does not fit.
+ */
+export function snapshotToTables(snapshot: RawSnapshot): TableRows {
+  const extractedAt = snapshot.extraction.finished_at;
+  return tablesOf(snapshot, snapshot.entries.map((entry, index) => entryOf(entry, index, extractedAt)));
 }
 
-/** What the artists table takes from an artist; a simplified one has no genres, followers or popularity. */
-interface ArtistFacts {
-  id: string;
-  name: string;
-  genres: string[] | null;
-  followers: number | null;
-  popularity: number | null;
-  url: string | null;
-}
-
-/** The first occurrence of a song in the playlist: its row, and where its entry's digest starts. */
-interface DigestedSong {
-  id: string;
-  row: RowOf<"songs">;
-  at: number;
-}
-
-const fullAlbumFacts = (a: Album): AlbumFacts => ({
-  id: a.id,
-  name: a.name,
+const albumRow = (playlistId: string, a: Omit<AlbumFacts, "url" | "artists">, url: string | null): RowOf<"albums"> => ({
+  playlist_id: playlistId,
+  album_id: a.id,
+  album_name: a.name,
   album_type: a.album_type,
   release_date: a.release_date,
   release_date_precision: a.release_date_precision,
+  release_year: releaseYear(a.release_date),
   total_tracks: a.total_tracks,
-  url: urlOf(a),
+  album_url: url,
 });
 
-const fullArtistFacts = (a: Artist): ArtistFacts => ({
-  id: a.id,
-  name: a.name,
+const fullArtistRow = (playlistId: string, a: Artist): RowOf<"artists"> => ({
+  playlist_id: playlistId,
+  artist_id: a.id,
+  artist_name: a.name,
   genres: a.genres ? [...a.genres] : null,
   followers: a.followers?.total ?? null,
   popularity: a.popularity ?? null,
-  url: urlOf(a),
+  artist_url: urlOf(a),
 });
 
-/** The simplified album of the track whose digest starts at `at`. */
-const digestedAlbumFacts = (d: readonly DigestValue[], at: number): AlbumFacts => ({
-  id: d[at + 12] as string,
-  name: d[at + 13] as string,
-  album_type: d[at + 14] as string,
-  release_date: d[at + 15] as string,
-  release_date_precision: d[at + 16] as string,
-  total_tracks: d[at + 17] as number,
-  url: d[at + 18] as string | null,
+/** A simplified artist has no genres, followers or popularity: null, never 0. */
+const simpleArtistRow = (playlistId: string, a: ArtistFacts): RowOf<"artists"> => ({
+  playlist_id: playlistId,
+  artist_id: a.id,
+  artist_name: a.name,
+  genres: null,
+  followers: null,
+  popularity: null,
+  artist_url: a.url,
 });
 
-/** Where a list of artists that starts at `at` (its count first) ends. */
-const artistsEnd = (d: readonly DigestValue[], at: number): number => at + 1 + (d[at] as number) * SIMPLE_ARTIST_FIELDS;
-/** Where the artists of the track whose digest starts at `at` are (their count first); its album's come first, at at + TRACK_FIELDS. */
-const trackArtistsAt = (d: readonly DigestValue[], at: number): number => artistsEnd(d, at + TRACK_FIELDS);
-
-/** The raw snapshot without its entries: the frame the entries' digests are read with. */
-export type SnapshotFrame = Omit<RawSnapshot, "entries">;
-
 /**
- * Rows of every table of a raw snapshot read whole: its entries digested (entryDigest.ts), then
- * tablesFromDigests. Throws an InvalidSnapshotError naming entries[i] for a track or an added_at
- * that does not fit.
- */
-export function snapshotToTables(snapshot: RawSnapshot): TableRows {
-  const digests: EntryDigests = [];
-  const extractedAt = snapshot.extraction.finished_at;
-  snapshot.entries.forEach((entry, index) => digestEntry(entry, index, digests, extractedAt));
-  return tablesFromDigests(snapshot, digests);
-}
-
-/**
- * Rows of every table for one playlist on one snapshot date, from the digests of its entries
- * in playlist order.
+ * Rows of every table for one playlist on one snapshot date, from its entries in playlist order.
  *
  * - `playlist_tracks.position` is 1-based over EVERY entry the API returned: a skipped entry
  *   (null item, local file, episode) keeps its slot, so positions match the Spotify app and
@@ -107,80 +72,62 @@ export function snapshotToTables(snapshot: RawSnapshot): TableRows {
  *   by song then artist_position); playlist_tracks keeps playlist order.
  * - song_artists lists every artist of the track in order, never the album's artists.
  * - Albums and artists come from the full objects of the snapshot when present, else from
- *   the simplified objects inside the tracks (then genres/followers/popularity are null).
+ *   the simplified objects inside the tracks (the first met in song order; then
+ *   genres/followers/popularity are null).
  * - Missing popularity, followers or genres stay null (never 0); an empty genres list stays [].
  */
-export function tablesFromDigests(frame: SnapshotFrame, digests: readonly DigestValue[]): TableRows {
-  const d = digests; // read by offset, laid out as entryDigest.ts says
+export function tablesOf(frame: SnapshotFrame, entries: readonly Entry[]): TableRows {
   const playlistId = frame.playlist_id;
   const playlistTracks: RowOf<"playlist_tracks">[] = [];
-  const songs = new Map<string, DigestedSong>();
-
-  let position = 0;
-  for (let at = 0; at < d.length; ) {
-    position++;
-    if (d[at] === SKIPPED) {
-      at++;
-      continue;
-    }
-    const addedAt = d[at + 1] as number | null;
-    const songId = d[at + 3] as string;
+  const songs = new Map<string, TrackEntry>();
+  entries.forEach((entry, index) => {
+    if (entry.skipped) return;
+    const song = entry.song;
     playlistTracks.push({
       playlist_id: playlistId,
-      position,
-      song_id: songId,
-      added_at: addedAt === null ? null : new Date(addedAt),
-      added_by: d[at + 2] as string | null,
+      position: index + 1,
+      song_id: song.id,
+      added_at: entry.added_at === null ? null : new Date(entry.added_at),
+      added_by: entry.added_by,
     });
-    if (!songs.has(songId)) {
-      songs.set(songId, {
-        id: songId,
-        at,
-        row: {
-          playlist_id: playlistId,
-          song_id: songId,
-          song_name: d[at + 4] as string,
-          duration_ms: d[at + 5] as number,
-          explicit: d[at + 6] as boolean,
-          popularity: d[at + 7] as number | null,
-          isrc: d[at + 8] as string | null,
-          disc_number: d[at + 9] as number,
-          track_number: d[at + 10] as number,
-          album_id: d[at + 12] as string,
-          song_url: d[at + 11] as string | null,
-        },
-      });
-    }
-    at = artistsEnd(d, trackArtistsAt(d, at));
-  }
+    if (!songs.has(song.id)) songs.set(song.id, entry);
+  });
 
-  const sortedSongs = [...songs.values()].sort(byId);
+  const sortedSongs = [...songs.values()].sort((a, b) => byId(a.song, b.song));
   const fullAlbums = new Map<string, Album>(frame.albums.map((a) => [a.id, a]));
   const fullArtists = new Map<string, Artist>(frame.artists.map((a) => [a.id, a]));
-  const albums = new Map<string, AlbumFacts>();
-  const artists = new Map<string, ArtistFacts>();
-  // The first one met in song order stands for an album or artist the snapshot has no full object of.
+  const albums = new Map<string, RowOf<"albums">>();
+  const artists = new Map<string, RowOf<"artists">>();
+  const addArtist = (a: ArtistFacts) => {
+    if (artists.has(a.id)) return;
+    const full = fullArtists.get(a.id);
+    artists.set(a.id, full ? fullArtistRow(playlistId, full) : simpleArtistRow(playlistId, a));
+  };
   const songArtists: RowOf<"song_artists">[] = [];
-  for (const song of sortedSongs) {
-    const albumId = d[song.at + 12] as string;
-    if (!albums.has(albumId)) {
-      const full = fullAlbums.get(albumId);
-      albums.set(albumId, full ? fullAlbumFacts(full) : digestedAlbumFacts(d, song.at));
+  for (const { song, album, artists: trackArtists } of sortedSongs) {
+    if (!albums.has(album.id)) {
+      const full = fullAlbums.get(album.id);
+      albums.set(album.id, full ? albumRow(playlistId, full, urlOf(full)) : albumRow(playlistId, album, album.url));
     }
-    const trackArtists = trackArtistsAt(d, song.at);
-    for (const list of [trackArtists, song.at + TRACK_FIELDS]) {
-      const count = d[list] as number;
-      for (let k = 0, i = list + 1; k < count; k++, i += SIMPLE_ARTIST_FIELDS) {
-        const artistId = d[i] as string;
-        // song_artists lists the track's own artists, never the album's.
-        if (list === trackArtists) songArtists.push({ playlist_id: playlistId, song_id: song.id, artist_id: artistId, artist_position: k + 1 });
-        if (artists.has(artistId)) continue;
-        const full = fullArtists.get(artistId);
-        artists.set(artistId, full ? fullArtistFacts(full) : { id: artistId, name: d[i + 1] as string, genres: null, followers: null, popularity: null, url: d[i + 2] as string | null });
-      }
-    }
+    trackArtists.forEach((artist, k) => songArtists.push({ playlist_id: playlistId, song_id: song.id, artist_id: artist.id, artist_position: k + 1 }));
+    trackArtists.forEach(addArtist);
+    album.artists.forEach(addArtist);
   }
 
+  const songRows = sortedSongs.map(({ song, album }): RowOf<"songs"> => ({
+    playlist_id: playlistId,
+    song_id: song.id,
+    song_name: song.name,
+    duration_ms: song.duration_ms,
+    explicit: song.explicit,
+    popularity: song.popularity,
+    isrc: song.isrc,
+    disc_number: song.disc_number,
+    track_number: song.track_number,
+    album_id: album.id,
+    song_url: song.url,
+  }));
+  const sortedValues = <R extends { album_id: string } | { artist_id: string }>(rows: Map<string, R>) => [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
   return {
     playlists: [
       {
@@ -189,32 +136,14 @@ export function tablesFromDigests(frame: SnapshotFrame, digests: readonly Digest
         owner_id: frame.playlist.owner.id,
         spotify_snapshot_id: frame.playlist.snapshot_id,
         // Every entry returned, skipped ones included: the playlist's length as Spotify shows it.
-        total_items: position,
+        total_items: entries.length,
       },
     ],
     playlist_tracks: playlistTracks,
-    songs: sortedSongs.map((s) => s.row),
+    songs: songRows,
     song_artists: songArtists,
-    albums: [...albums.values()].sort(byId).map((a): RowOf<"albums"> => ({
-      playlist_id: playlistId,
-      album_id: a.id,
-      album_name: a.name,
-      album_type: a.album_type,
-      release_date: a.release_date,
-      release_date_precision: a.release_date_precision,
-      release_year: releaseYear(a.release_date),
-      total_tracks: a.total_tracks,
-      album_url: a.url,
-    })),
-    artists: [...artists.values()].sort(byId).map((a): RowOf<"artists"> => ({
-      playlist_id: playlistId,
-      artist_id: a.id,
-      artist_name: a.name,
-      genres: a.genres,
-      followers: a.followers,
-      popularity: a.popularity,
-      artist_url: a.url,
-    })),
+    albums: sortedValues(albums),
+    artists: sortedValues(artists),
   };
 }
 

@@ -5,15 +5,13 @@
  * rejected: they say nothing about the input and a retry may succeed.
  */
 import { parsePartitionFolder, parseRawSnapshotKey, partitionFolder, rejectedKeys, RAW_PREFIX, RAW_SNAPSHOT_KEY_FORM, RAW_SNAPSHOT_PREFIX, REJECTED_PREFIX } from "../lake/layout";
-import { checkRawSnapshot, InvalidSnapshotError, parseRawSnapshot } from "../snapshot/rawSnapshot";
+import { InvalidSnapshotError, type SnapshotFrame } from "../snapshot/rawSnapshot";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import type { TableName, TableRows } from "../tables/schema";
-import { assertTablesFit, RowDoesNotFitError, type CheckedColumns } from "../formats/rowCheck";
-import type { ParquetEncoder } from "../formats/parquetEncoder";
-import { rowCounts, snapshotToTables, tablesFromDigests, type SnapshotFrame } from "./toTables";
-import { readSnapshotInPieces } from "./snapshotInPieces";
+import { assertTablesFit, RowDoesNotFitError } from "../formats/rowCheck";
+import { readRawSnapshot } from "./readSnapshot";
+import { rowCounts, tablesOf } from "./toTables";
 import { writeCheckedTables } from "./writeTables";
-import { collectGarbage } from "../util/collectGarbage";
 
 export type TransformOutcome =
   | { status: "transformed"; rawKey: string; snapshotDate: string; playlistId: string; keys: string[]; rows: Record<TableName, number> }
@@ -48,62 +46,38 @@ function whatDoesNotMatch(snapshot: SnapshotFrame, ref: { snapshotDate: string; 
   return undefined;
 }
 
-/** What a caller may ask of a transform besides its input. */
-export interface TransformOptions {
-  /**
-   * Collect garbage between reading and writing: for a short-lived process whose peak memory
-   * matters (the CLI), the raw bytes and the document go before the encoders allocate (-60 MiB
-   * at 50,000 entries). Off by default: in a process with a large heap a full collection costs
-   * more than it saves (~200 ms a transform in the benchmark's process).
-   */
-  collectGarbage?: boolean;
-  /** Who encodes the Parquet files: inline by default; the CLI passes a worker thread's (parquetWorkerEncoder.ts). */
-  parquet?: ParquetEncoder;
-}
-
-export async function transformRawObject(store: ObjectStore, rawKey: string, now: Date = new Date(), options: TransformOptions = {}): Promise<TransformOutcome> {
+export async function transformRawObject(store: ObjectStore, rawKey: string, now: Date = new Date()): Promise<TransformOutcome> {
   if (rawKey.startsWith(REJECTED_PREFIX)) {
     // Never re-reject a rejected copy: that would nest raw_data/rejected/rejected/... forever.
     throw new Error(`"${rawKey}" is a rejected copy, not a raw snapshot; fix or re-extract the original under ${RAW_SNAPSHOT_PREFIX}.`);
   }
-  const read = await readTables(store, rawKey, now, options);
+  const read = await readTables(store, rawKey, now);
   if ("status" in read) return read;
   // The raw bytes and the parsed document are out of reach from here: only the rows are kept
   // while the files are encoded, so V8 may reclaim the rest when the encoders need memory.
-  const { ref, tables, columns } = read;
-  if (options.collectGarbage) collectGarbage();
-  const keys = await writeCheckedTables(store, columns, tables, ref.snapshotDate, ref.playlistId, options.parquet);
+  const { ref, tables } = read;
+  const keys = await writeCheckedTables(store, tables, ref.snapshotDate, ref.playlistId);
   return { status: "transformed", rawKey, snapshotDate: ref.snapshotDate, playlistId: ref.playlistId, keys, rows: rowCounts(tables) };
 }
 
 /** The checked rows of a raw object, or the outcome of rejecting it. */
-async function readTables(
-  store: ObjectStore,
-  rawKey: string,
-  now: Date,
-  options: TransformOptions,
-): Promise<{ ref: { snapshotDate: string; playlistId: string }; tables: TableRows; columns: CheckedColumns } | TransformOutcome> {
+async function readTables(store: ObjectStore, rawKey: string, now: Date): Promise<{ ref: { snapshotDate: string; playlistId: string }; tables: TableRows } | TransformOutcome> {
   const ref = parseRawSnapshotKey(rawKey);
   if (!ref) {
     return reject(store, rawKey, await store.get(rawKey), `"${rawKey}" is not a raw snapshot key: expected ${RAW_SNAPSHOT_KEY_FORM} with a real date.`, now);
   }
-  // Read in pieces when the store can (the whole file is then never in memory, and no entry's
-  // objects outlive its line); whole when it cannot, or when the file is not laid out for it or
-  // does not check: the whole read gives the same tables, or the error that names the field.
-  // A rejection needs the bytes: they are read again then (the raw object stays where it is).
+  // A rejection copies the bytes: read again when the snapshot was streamed (the raw object stays where it is).
   let body: Uint8Array | undefined;
   const rejectWith = async (reason: string) => reject(store, rawKey, body ?? (await store.get(rawKey)), reason, now);
   try {
-    const inPieces = store.getPieces ? await readSnapshotInPieces(store.getPieces(rawKey)) : undefined;
-    const digested = inPieces?.kind === "digested" ? inPieces : undefined;
-    const snapshot = digested ? undefined : inPieces?.kind === "parsed" ? checkRawSnapshot(inPieces.json) : parseRawSnapshot((body = await store.get(rawKey)));
-    const frame: SnapshotFrame = digested?.frame ?? snapshot!;
-    options.parquet?.expectTables?.();
-    const mismatch = whatDoesNotMatch(frame, ref);
+    const read = await readRawSnapshot(store, rawKey);
+    body = read.body;
+    const mismatch = whatDoesNotMatch(read.frame, ref);
     if (mismatch) return rejectWith(`key and content disagree: ${mismatch}`);
-    const tables = digested ? tablesFromDigests(digested.frame, digested.entries) : snapshotToTables(snapshot!);
+    const tables = tablesOf(read.frame, read.entries);
     // The boundary: every value must fit its table's column type (int32, int64, ...) before anything is written.
-    return { ref, tables, columns: assertTablesFit(tables) };
+    assertTablesFit(tables);
+    return { ref, tables };
   } catch (err) {
     if (err instanceof InvalidSnapshotError) return rejectWith(err.message);
     if (err instanceof RowDoesNotFitError) return rejectWith(`a value does not fit its table: ${err.message}`);
@@ -118,7 +92,7 @@ async function readTables(
  */
 export async function transformAll(
   store: ObjectStore,
-  opts: { snapshotDate?: string; onSkip?: (key: string, why: string) => void; onError?: (key: string, err: Error) => void } & TransformOptions = {},
+  opts: { snapshotDate?: string; onSkip?: (key: string, why: string) => void; onError?: (key: string, err: Error) => void } = {},
 ): Promise<TransformOutcome[]> {
   const prefix = opts.snapshotDate ? `${RAW_PREFIX}${partitionFolder(opts.snapshotDate)}/` : RAW_SNAPSHOT_PREFIX;
   const outcomes: TransformOutcome[] = [];
@@ -128,7 +102,7 @@ export async function transformAll(
       continue;
     }
     try {
-      outcomes.push(await transformRawObject(store, key, new Date(), { collectGarbage: opts.collectGarbage, parquet: opts.parquet }));
+      outcomes.push(await transformRawObject(store, key));
     } catch (err) {
       // A storage error on one file (unreadable: EACCES) says nothing about the others: with
       // onError the caller reports it and the later files are still transformed.

@@ -1,8 +1,8 @@
 /**
- * lib/transform/snapshotInPieces.ts: a raw snapshot read in pieces with its entries digested line
- * by line must give exactly the tables of the whole read (parseRawSnapshot + snapshotToTables),
- * and must decline, for the whole read to explain, whatever that read would reject; a compact
- * snapshot (the layout before) is returned parsed, read once.
+ * lib/transform/readSnapshot.ts: a raw snapshot read as a stream with its entries read line by
+ * line must give exactly the tables of the whole read (parseRawSnapshot + snapshotToTables), and
+ * reject what that read rejects with the same reason; a compact snapshot (the layout before) is
+ * read once.
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { rawSnapshotKey } from "../lib/lake/layout";
 import { stringifyInLines } from "../lib/snapshot/jsonInLines";
-import { checkRawSnapshot, parseRawSnapshot, type RawSnapshot } from "../lib/snapshot/rawSnapshot";
+import { parseRawSnapshot, type RawSnapshot } from "../lib/snapshot/rawSnapshot";
 import type { Json } from "../lib/standin/recordedData";
 import { LocalStore } from "../lib/storage/localStore";
 import type { ObjectStore } from "../lib/storage/objectStore";
-import { readSnapshotInPieces } from "../lib/transform/snapshotInPieces";
-import { snapshotToTables, tablesFromDigests } from "../lib/transform/toTables";
+import { readRawSnapshot } from "../lib/transform/readSnapshot";
+import { snapshotToTables, tablesOf } from "../lib/transform/toTables";
 import { transformRawObject } from "../lib/transform/transformObject";
 import { piecesOf } from "./support/pieces";
 import { editTrack, episodeEntry, localFileEntry, nullItemEntry, recordedEntries, recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
@@ -53,22 +53,36 @@ const VARIANTS: [string, () => RawSnapshot][] = [
   ["every kind of entry", everyKindOfEntry],
 ];
 
-/** The digested snapshot read from `text` in pieces of `size`, or a failure naming what came instead. */
-async function digestedFrom(text: string, size: number) {
-  const read = await readSnapshotInPieces(piecesOf(text, size));
-  if (read?.kind !== "digested") throw new Error(`${size}-byte pieces: expected the digests, got ${read ? read.kind : "undefined"}`);
-  return read;
+const KEY = rawSnapshotKey(DATE, THE_CORE_ID);
+
+/** A store holding `text` under KEY that streams it in pieces of `size`, and counts its whole reads. */
+function streamingStore(text: string, size: number): ObjectStore & { wholeReads: number } {
+  const store = {
+    wholeReads: 0,
+    location: "memory",
+    get: async () => (store.wholeReads++, new Uint8Array(Buffer.from(text, "utf8"))),
+    getPieces: () => piecesOf(text, size),
+    put: async () => {},
+    exists: async () => true,
+    list: async () => [KEY],
+  };
+  return store;
 }
 
-describe("readSnapshotInPieces: entries digested line by line as the pieces come", () => {
+/** The tables of the snapshot read from `text` as a stream of `size`-byte pieces, with no whole read. */
+async function streamedTables(text: string, size: number) {
+  const store = streamingStore(text, size);
+  const read = await readRawSnapshot(store, KEY);
+  expect(store.wholeReads, `${size}-byte pieces: read whole`).to.equal(0);
+  return tablesOf(read.frame, read.entries);
+}
+
+describe("readRawSnapshot: entries read line by line as the pieces come", () => {
   for (const [name, make] of VARIANTS) {
     it(`gives the tables of the whole read: ${name}, whatever the piece size`, async () => {
       const text = stringifyInLines(make());
       const whole = snapshotToTables(parseRawSnapshot(text));
-      for (const size of PIECE_SIZES) {
-        const digested = await digestedFrom(text, size);
-        expect(tablesFromDigests(digested.frame, digested.entries), `${size}-byte pieces`).to.deep.equal(whole);
-      }
+      for (const size of PIECE_SIZES) expect(await streamedTables(text, size), `${size}-byte pieces`).to.deep.equal(whole);
     });
   }
 
@@ -84,7 +98,7 @@ describe("readSnapshotInPieces: entries digested line by line as the pieces come
     expect(tables.albums.some((a) => a.album_id === "0noFullObjectAlbum0000")).to.equal(true);
   });
 
-  describe("declines what the whole read rejects, and the transform then rejects with the whole read's reason", () => {
+  describe("rejects what the whole read rejects, with the whole read's reason", () => {
     const bad = (change: (entries: Json[], snapshot: RawSnapshot) => void) => () => {
       const snapshot = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE });
       const entries = snapshot.entries as Json[];
@@ -105,7 +119,6 @@ describe("readSnapshotInPieces: entries digested line by line as the pieces come
     for (const [name, text, reason] of cases) {
       it(name, async () => {
         const body = text();
-        expect(await readSnapshotInPieces(piecesOf(body, 4096))).to.equal(undefined);
         const store = new LocalStore(dir);
         const key = rawSnapshotKey(DATE, THE_CORE_ID);
         await store.put(key, body);
@@ -119,35 +132,33 @@ describe("readSnapshotInPieces: entries digested line by line as the pieces come
     }
   });
 
-  it("uses the digests only as the document's entries: a line ending like the entries' opening, for another member, is read whole", async () => {
+  it("takes the entries read line by line only as the document's entries: a line ending like the entries' opening, for another member, is read whole", async () => {
     const snapshot = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE });
     // A member named x"entries, laid out in lines before the entries: its opening line ends with "entries":[ too.
     const { format, snapshot_date, playlist_id, playlist, ...others } = snapshot;
     const tricky = { format, snapshot_date, playlist_id, playlist, 'x"entries': snapshot.entries, ...others };
     const text = stringifyInLines(tricky);
     expect(text).to.include('"x\\"entries":[\n');
-    expect(await readSnapshotInPieces(piecesOf(text, 4096))).to.equal(undefined);
-    expect(snapshotToTables(parseRawSnapshot(text))).to.deep.equal(snapshotToTables(snapshot));
+    const store = streamingStore(text, 4096);
+    const read = await readRawSnapshot(store, KEY);
+    expect(store.wholeReads).to.equal(1);
+    expect(tablesOf(read.frame, read.entries)).to.deep.equal(snapshotToTables(snapshot));
   });
 
-  it("reads an empty playlist (its entries written as [] on the frame's line) parsed, to the whole read's tables", async () => {
+  it("reads an empty playlist (its entries written as [] on the frame's line) once, to the whole read's tables", async () => {
     const empty = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE, entries: [] });
     const text = stringifyInLines(empty);
     expect(text).to.include('"entries":[]');
-    const read = await readSnapshotInPieces(piecesOf(text, 300));
-    if (read?.kind !== "parsed") throw new Error(`expected the parsed document, got ${read?.kind}`);
-    const tables = snapshotToTables(checkRawSnapshot(read.json));
+    const tables = await streamedTables(text, 300);
     expect(tables).to.deep.equal(snapshotToTables(parseRawSnapshot(text)));
     expect(tables.playlists[0].total_items).to.equal(0);
     expect(tables.playlist_tracks).to.deep.equal([]);
   });
 
-  it("returns a compact snapshot (the layout before) parsed, so the transform reads it once and writes the same files", async () => {
+  it("reads a compact snapshot (the layout before) once, and the transform writes the same files from it", async () => {
     const snapshot = recordedSnapshot(THE_CORE_ID, { snapshotDate: DATE });
     const compact = JSON.stringify(snapshot);
-    const read = await readSnapshotInPieces(piecesOf(compact, 4096));
-    expect(read?.kind).to.equal("parsed");
-    expect(read?.kind === "parsed" && read.json).to.deep.equal(JSON.parse(compact));
+    expect(await streamedTables(compact, 4096)).to.deep.equal(snapshotToTables(snapshot));
 
     const dirs = [mkdtempSync(path.join(tmpdir(), "compact-")), mkdtempSync(path.join(tmpdir(), "lines-"))];
     try {

@@ -1,16 +1,15 @@
 /**
- * parseJsonInParts gives JSON.parse's value for every valid document, and declines (undefined)
- * whenever JSON.parse would throw, so the caller can report JSON.parse's own error.
+ * Raw snapshots written one array element per line, and read back in pieces: parseJsonLinesInPieces
+ * gives JSON.parse's value for every valid document, and declines (undefined) whenever JSON.parse
+ * would throw, so the caller can report JSON.parse's own error.
  */
 import { expect } from "chai";
 import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { elementsByLine, parseJsonInParts } from "../lib/snapshot/parseJsonInParts";
 import { stringifyInLines } from "../lib/snapshot/jsonInLines";
 import { parseJsonLinesInPieces } from "../lib/snapshot/jsonLinesInPieces";
 import { piecesOf } from "./support/pieces";
 
-const bytes = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 const jsonParse = (text: string): { ok: true; value: unknown } | { ok: false } => {
   try {
     return { ok: true, value: JSON.parse(text) };
@@ -18,21 +17,6 @@ const jsonParse = (text: string): { ok: true; value: unknown } | { ok: false } =
     return { ok: false };
   }
 };
-
-/** Same value (and same key order) as JSON.parse, or undefined where JSON.parse throws or the top level is not an object. */
-function expectAgrees(text: string): void {
-  // The reference reads the same bytes (a lone surrogate in `text` is U+FFFD once encoded).
-  const reference = jsonParse(Buffer.from(text, "utf8").toString("utf8"));
-  const ours = parseJsonInParts(bytes(text));
-  if (!reference.ok) {
-    expect(ours, `accepted what JSON.parse refuses: ${JSON.stringify(text.slice(0, 200))}`).to.equal(undefined);
-  } else if (ours !== undefined) {
-    expect(JSON.stringify(ours), text.slice(0, 200)).to.equal(JSON.stringify(reference.value));
-    expect(ours).to.deep.equal(reference.value);
-  } else {
-    expect(typeof reference.value === "object" && reference.value !== null && !Array.isArray(reference.value), `declined a valid object: ${text.slice(0, 200)}`).to.equal(false);
-  }
-}
 
 const TRICKY = JSON.stringify({
   format: "x",
@@ -44,32 +28,6 @@ const TRICKY = JSON.stringify({
   empty: "",
 });
 
-describe("parseJsonInParts", () => {
-  it("gives JSON.parse's value on documents with tricky strings, nesting, unicode, numbers and whitespace", () => {
-    for (const text of [TRICKY, JSON.stringify(JSON.parse(TRICKY), null, 2), ` \n\t${TRICKY}\r\n `, "{}", " { } ", '{"a":[]}', '{"a":[ ]}', '{"a":1,"a":[2]}', '{"__proto__":[1],"b":2}']) {
-      expectAgrees(text);
-      expect(parseJsonInParts(bytes(text)), text.slice(0, 80)).to.not.equal(undefined);
-    }
-  });
-
-  it("gives JSON.parse's value on the recorded Spotify responses", () => {
-    const dir = path.join(__dirname, "..", "fixtures", "spotify");
-    for (const name of readdirSync(dir).filter((f) => f.endsWith(".json"))) expectAgrees(readFileSync(path.join(dir, name), "utf8"));
-  });
-
-  it("declines every truncation and many single-byte corruptions of a valid document, as JSON.parse refuses them", () => {
-    for (let end = 0; end < TRICKY.length; end++) expectAgrees(TRICKY.slice(0, end));
-    const replacements = ['"', "\\", ",", ":", "[", "]", "{", "}", " ", "x", "1", "-"];
-    for (let at = 0; at < TRICKY.length; at++) for (const r of replacements) expectAgrees(TRICKY.slice(0, at) + r + TRICKY.slice(at + 1));
-  });
-
-  it("declines what is not an object at the top level, and a byte order mark, so the caller reports them", () => {
-    for (const text of ["[1,2]", '"x"', "1", "null", "\ufeff{}", "", "{} {}", '{"a":1,}', '{"a":[1,]}', '{"a" 1}']) expectAgrees(text);
-    expect(parseJsonInParts(bytes("[1,2]"))).to.equal(undefined);
-    expect(parseJsonInParts(bytes("\ufeff{}"))).to.equal(undefined);
-  });
-});
-
 describe("raw snapshots with one array element per line (stringifyInLines)", () => {
   const LINES = stringifyInLines(JSON.parse(TRICKY) as object);
 
@@ -79,27 +37,6 @@ describe("raw snapshots with one array element per line (stringifyInLines)", () 
     expect(JSON.parse(text)).to.deep.equal(JSON.parse(JSON.stringify(doc)));
     expect(text.split("\n")).to.deep.equal(['{"d":"2026-11-26T00:00:00.000Z","list":[', "1,", "null,", '"x\\ny",', '{"z":[1,2]}', '],"empty":[],"n":null,"s":"é\u2028"}']);
     expect(JSON.parse(LINES)).to.deep.equal(JSON.parse(TRICKY));
-  });
-
-  it("reads both layouts to JSON.parse's value: one element per line, and the compact text of earlier snapshots", () => {
-    for (const text of [LINES, TRICKY, stringifyInLines(recordedLikeSnapshot()), JSON.stringify(recordedLikeSnapshot())]) {
-      expectAgrees(text);
-      expect(parseJsonInParts(bytes(text))).to.deep.equal(JSON.parse(text));
-    }
-    expect(parseJsonInParts(bytes(LINES))).to.deep.equal(parseJsonInParts(bytes(TRICKY)));
-  });
-
-  it("cuts a line-per-element array at its line breaks, and declines any other layout so it is walked byte by byte", () => {
-    const parse = (text: string) => (start: number, end: number) => JSON.parse(text.slice(start, end)) as unknown;
-    const cut = (text: string) => elementsByLine(bytes(text), parse(text), 0);
-    expect(cut('[\n{"a":[1,2]},\n"x",\n3\n],"next":1')).to.deep.equal({ elements: [{ a: [1, 2] }, "x", 3], end: 23 });
-    for (const other of ["[\n1,\n]", "[\n]", '[\n{"a":\n1}\n]', "[\n1,2\n]", "[\n1\n2\n]", "[\n1, \n2\n]", "[\n1\n", "[\n1,\n2"]) expect(cut(other), JSON.stringify(other)).to.equal(undefined);
-  });
-
-  it("declines every truncation and many single-byte corruptions of the line layout, as JSON.parse refuses them", () => {
-    for (let end = 0; end < LINES.length; end++) expectAgrees(LINES.slice(0, end));
-    const replacements = ['"', "\\", ",", ":", "[", "]", "{", "}", " ", "x", "1", "-", "\n"];
-    for (let at = 0; at < LINES.length; at++) for (const r of replacements) expectAgrees(LINES.slice(0, at) + r + LINES.slice(at + 1));
   });
 });
 
