@@ -70,6 +70,12 @@ function printTransform(results: TransformOutcome[], verbose: boolean): void {
   }
   for (const r of results) {
     if (r.status === "transformed") {
+      for (const c of r.csvCuts ?? []) {
+        out(
+          `  Note: ${r.rawKey}: in csv_${c.table}, row ${c.row}'s ${c.column} was cut from ${c.fromLength} to ${c.toLength} characters so its CSV line ` +
+            `stays readable by DuckDB (2 MiB lines) and Athena; the Parquet table ${c.table} keeps it whole.`,
+        );
+      }
       if (!verbose) continue;
       const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${n}`).join(", ");
       out(`  ${r.rawKey} -> ${r.keys.length} files (${rows})`);

@@ -12,9 +12,19 @@ import { assertTablesFit, RowDoesNotFitError } from "../formats/rowCheck";
 import { readRawSnapshot } from "./readSnapshot";
 import { rowCounts, tablesOf } from "./toTables";
 import { writeCheckedTables } from "./writeTables";
+import type { CsvCut } from "../formats/csvLineLimit";
 
 export type TransformOutcome =
-  | { status: "transformed"; rawKey: string; snapshotDate: string; playlistId: string; keys: string[]; rows: Record<TableName, number> }
+  | {
+      status: "transformed";
+      rawKey: string;
+      snapshotDate: string;
+      playlistId: string;
+      keys: string[];
+      rows: Record<TableName, number>;
+      /** CSV values cut to keep their line readable by DuckDB and Athena (lib/formats/csvLineLimit.ts); absent when none. */
+      csvCuts?: CsvCut[];
+    }
   | { status: "rejected"; rawKey: string; reason: string; rejectedKey: string };
 
 /** What the reason file beside a rejected copy holds. */
@@ -56,8 +66,9 @@ export async function transformRawObject(store: ObjectStore, rawKey: string, now
   // The raw bytes and the parsed document are out of reach from here: only the rows are kept
   // while the files are encoded, so V8 may reclaim the rest when the encoders need memory.
   const { ref, tables } = read;
-  const keys = await writeCheckedTables(store, tables, ref.snapshotDate, ref.playlistId);
-  return { status: "transformed", rawKey, snapshotDate: ref.snapshotDate, playlistId: ref.playlistId, keys, rows: rowCounts(tables) };
+  const csvCuts: CsvCut[] = [];
+  const keys = await writeCheckedTables(store, tables, ref.snapshotDate, ref.playlistId, (cuts) => csvCuts.push(...cuts));
+  return { status: "transformed", rawKey, snapshotDate: ref.snapshotDate, playlistId: ref.playlistId, keys, rows: rowCounts(tables), ...(csvCuts.length ? { csvCuts } : {}) };
 }
 
 /** The checked rows of a raw object, or the outcome of rejecting it. */

@@ -4,8 +4,9 @@
  */
 import { tableFileKey } from "../lake/layout";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
-import { TABLE_NAMES, TABLES, type TableRows } from "../tables/schema";
+import { TABLE_NAMES, TABLES, type TableName, type TableRows } from "../tables/schema";
 import { encodeCheckedCsv } from "../formats/csv";
+import { cutForCsvLine, type CsvCut } from "../formats/csvLineLimit";
 import { encodeCheckedParquet } from "../formats/parquet";
 import { assertTablesFit } from "../formats/rowCheck";
 
@@ -13,12 +14,24 @@ import { assertTablesFit } from "../formats/rowCheck";
  * Writes tables whose rows passed assertTablesFit. Returns the keys written: every format ×
  * every table, parquet first then csv, tables in schema order.
  */
-export async function writeCheckedTables(store: ObjectStore, tables: TableRows, snapshotDate: string, playlistId: string): Promise<string[]> {
+export async function writeCheckedTables(
+  store: ObjectStore,
+  tables: TableRows,
+  snapshotDate: string,
+  playlistId: string,
+  /** Told which CSV values were cut to keep their line readable (csvLineLimit.ts); the Parquet files keep them whole. */
+  onCsvCut?: (cuts: CsvCut[]) => void,
+): Promise<string[]> {
+  const csvRows = (table: TableName) => {
+    const csv = cutForCsvLine(table, TABLES[table], tables[table]);
+    if (csv.cuts.length > 0) onCsvCut?.(csv.cuts);
+    return csv.rows;
+  };
   // Encode everything before writing anything: an encoding error then leaves no partial set of files.
   const files = (["parquet", "csv"] as const).flatMap((format) =>
     TABLE_NAMES.map((table) => ({
       key: tableFileKey(format, table, snapshotDate, playlistId),
-      body: (format === "parquet" ? encodeCheckedParquet : encodeCheckedCsv)(TABLES[table], tables[table]),
+      body: format === "parquet" ? encodeCheckedParquet(TABLES[table], tables[table]) : encodeCheckedCsv(TABLES[table], csvRows(table)),
     })),
   );
   // All at once: each put is a few round trips (to the disk's thread pool, or to S3) that need not wait for the others'.
