@@ -19,7 +19,6 @@ import { CatalogCache } from "../lib/extract/catalogCache";
 import { cacheSettingsFromEnv } from "../lib/extract/cacheSettings";
 import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 import { transformAll, type TransformOutcome } from "../lib/transform/transformObject";
-import { collectGarbage } from "../lib/util/collectGarbage";
 
 // Loaded when a stage needs them, not on every start: the Spotify client (ky), the stand-in
 // server and DuckDB take a third of a start-up. `--stage transform` loads no HTTP code, and
@@ -161,7 +160,6 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
     printTransform(results, args.verbose);
     failed += results.filter((r) => r.status === "rejected").length;
     if (args.report) {
-      collectGarbage(); // the transform's garbage goes before DuckDB comes
       const db = await (await lakeQuery()).openLake(store.location);
       try {
         const charts = await (await lakeReport()).printChartReport(db, store.location, out, { verbose: args.verbose });
