@@ -40,6 +40,8 @@ export interface AnalyticsArgs {
   queries: NamedQuerySql[];
   bytesScannedCutoffMb: number;
   logRetentionDays: number;
+  /** X-Ray active tracing on the functions (config "tracing"). */
+  tracing?: boolean;
 }
 
 /** The SHA-256 of the views' names and SQL, in order: changes exactly when a view's SQL (or the list) changes. */
@@ -128,6 +130,7 @@ export class Analytics extends pulumi.ComponentResource {
         timeoutSeconds: 300,
         memoryMb: 256,
         logRetentionDays: args.logRetentionDays,
+        tracing: args.tracing,
       },
       this,
     );

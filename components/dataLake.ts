@@ -4,6 +4,15 @@
  * undone, moves raw snapshots to cheaper storage and is kept by `pulumi destroy` unless told
  * otherwise; query results expire and their bucket is removed with the stack (results are not
  * data: any query can be run again).
+ *
+ * Both buckets log their requests (S3 server access logging) to a third bucket, which keeps the
+ * logs for accessLogsExpireDays and is itself encrypted, private and TLS-only. S3 User Guide,
+ * "Enabling Amazon S3 server access logging": the destination is in the same Region and account,
+ * must not log to itself, and with the bucket owner enforced setting "you can't use ACLs to grant
+ * permissions to the logging service": a bucket policy lets the logging service principal
+ * (logging.s3.amazonaws.com) PutObject under the log prefix, conditioned on aws:SourceArn and
+ * aws:SourceAccount; its default encryption is SSE-S3 (S3 User Guide, "Permissions for log
+ * delivery": server access logs can be delivered to a bucket with SSE-S3).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,7 +29,12 @@ export interface DataLakeArgs {
   queryResultsExpireDays: number;
   /** Lets `pulumi destroy` remove the lake bucket while it still holds objects; off by default so data is never lost by accident. */
   forceDestroyLake: boolean;
+  /** Days the buckets' server access logs are kept. */
+  accessLogsExpireDays: number;
 }
+
+/** Where each bucket's access logs go in the log bucket. */
+export const ACCESS_LOG_PREFIXES = { lake: "lake/", results: "athena-results/" } as const;
 
 /**
  * S3 User Guide, "Transitioning objects using Amazon S3 Lifecycle": objects must stay at least
@@ -41,6 +55,7 @@ export function checkDataLakeArgs(args: DataLakeArgs): void {
 export class DataLake extends pulumi.ComponentResource {
   readonly lakeBucket: aws.s3.Bucket;
   readonly resultsBucket: aws.s3.Bucket;
+  readonly accessLogsBucket: aws.s3.Bucket;
 
   constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spotify-pipeline:index:DataLake", name, {}, opts);
@@ -48,8 +63,11 @@ export class DataLake extends pulumi.ComponentResource {
     this.lakeBucket = this.privateBucket(`${name}-data`, args.forceDestroyLake);
     // forceDestroy: S3 refuses to delete a bucket that holds objects; this lets `pulumi destroy` empty it first.
     this.resultsBucket = this.privateBucket(`${name}-athena-results`, true);
+    // Logs are not data either: removed with the stack.
+    this.accessLogsBucket = this.privateBucket(`${name}-access-logs`, true, (bucket) => this.logDeliveryStatement(bucket));
     this.lakeStorage(name, args);
     this.resultsExpiry(name, args);
+    this.accessLogging(name, args);
     this.registerOutputs({ lakeBucket: this.lakeBucket.bucket, resultsBucket: this.resultsBucket.bucket });
   }
 
@@ -106,8 +124,41 @@ export class DataLake extends pulumi.ComponentResource {
     );
   }
 
-  /** A bucket with SSE-S3 encryption, every public access blocked, and a policy refusing plain HTTP. */
-  private privateBucket(name: string, forceDestroy: boolean): aws.s3.Bucket {
+  /** S3 server access log delivery into the log bucket, from this stack's two buckets only. */
+  private logDeliveryStatement(logBucket: aws.s3.Bucket): pulumi.Input<aws.iam.PolicyStatement> {
+    return {
+      Sid: "S3ServerAccessLogsPolicy",
+      Effect: "Allow",
+      Principal: { Service: "logging.s3.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: Object.values(ACCESS_LOG_PREFIXES).map((prefix) => pulumi.interpolate`${logBucket.arn}/${prefix}*`),
+      Condition: {
+        ArnLike: { "aws:SourceArn": [this.lakeBucket.arn, this.resultsBucket.arn] },
+        StringEquals: { "aws:SourceAccount": aws.getCallerIdentityOutput({}, { parent: this }).accountId },
+      },
+    };
+  }
+
+  private accessLogging(name: string, args: DataLakeArgs): void {
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-access-logs-lifecycle`,
+      {
+        bucket: this.accessLogsBucket.id,
+        rules: [{ id: "access-logs-expire", status: "Enabled", filter: {}, expiration: { days: args.accessLogsExpireDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
+      },
+      { parent: this },
+    );
+    const logged = [
+      { bucket: this.lakeBucket, label: "data", prefix: ACCESS_LOG_PREFIXES.lake },
+      { bucket: this.resultsBucket, label: "athena-results", prefix: ACCESS_LOG_PREFIXES.results },
+    ];
+    for (const { bucket, label, prefix } of logged) {
+      new aws.s3.BucketLogging(`${name}-${label}-access-logging`, { bucket: bucket.id, targetBucket: this.accessLogsBucket.id, targetPrefix: prefix }, { parent: this });
+    }
+  }
+
+  /** A bucket with SSE-S3 encryption, every public access blocked, and a policy refusing plain HTTP (plus `extra` statements). */
+  private privateBucket(name: string, forceDestroy: boolean, extra?: (bucket: aws.s3.Bucket) => pulumi.Input<aws.iam.PolicyStatement>): aws.s3.Bucket {
     const bucket = new aws.s3.Bucket(name, { forceDestroy }, { parent: this });
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
@@ -139,6 +190,7 @@ export class DataLake extends pulumi.ComponentResource {
               Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
               Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
+            ...(extra ? [extra(bucket)] : []),
           ],
         }),
       },

@@ -67,6 +67,8 @@ export interface ExtractorArgs {
   cacheMaxAgeDays: number;
   cacheDailyRefresh: number;
   logRetentionDays: number;
+  /** X-Ray active tracing on the functions (config "tracing"). */
+  tracing?: boolean;
 }
 
 export function checkExtractorArgs(args: ExtractorArgs): void {
@@ -172,6 +174,7 @@ export class Extractor extends pulumi.ComponentResource {
         memoryMb: args.memoryMb,
         timeoutSeconds: args.timeoutSeconds,
         logRetentionDays: args.logRetentionDays,
+        tracing: args.tracing,
       },
       this,
     );
@@ -246,6 +249,7 @@ export class Extractor extends pulumi.ComponentResource {
         memoryMb: 256,
         timeoutSeconds: 120,
         logRetentionDays: args.logRetentionDays,
+        tracing: args.tracing,
         // The handler retries the failed entries itself; a retry of the whole invocation would queue
         // every playlist again. A run that still fails goes to the dead-letter queue and alarms.
         asyncRetries: 0,

@@ -93,7 +93,17 @@ export interface PipelineFunctionArgs {
   logRetentionDays: number;
   /** Retries of a failed asynchronous invocation (0 to 2, Lambda's default 2). */
   asyncRetries?: number;
+  /** X-Ray active tracing (off by default: traces cost money per recorded segment). */
+  tracing?: boolean;
 }
+
+/**
+ * Lambda developer guide, "Visualize Lambda function invocations using AWS X-Ray": with active
+ * tracing, "your function's execution role needs permission to upload trace data to X-Ray"
+ * (xray:PutTraceSegments, xray:PutTelemetryRecords, as in the AWSXRayDaemonWriteAccess managed
+ * policy). X-Ray has no resource-level permissions for these actions, so their resource is "*".
+ */
+export const XRAY_WRITE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
 
 export interface PipelineFunction {
   fn: aws.lambda.CallbackFunction<unknown, unknown>;
@@ -123,6 +133,7 @@ export function pipelineFunction(name: string, args: PipelineFunctionArgs, paren
       { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
       // Lambda sends a failed async invocation to the on-failure destination with the function's role.
       { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: dlq.arn },
+      ...(args.tracing ? [{ Effect: "Allow" as const, Action: XRAY_WRITE_ACTIONS, Resource: "*" }] : []),
     ),
   ]);
   const policy = new aws.iam.RolePolicy(
@@ -142,6 +153,7 @@ export function pipelineFunction(name: string, args: PipelineFunctionArgs, paren
       memorySize: args.memoryMb,
       environment: { variables: env },
       loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      tracingConfig: { mode: args.tracing ? "Active" : "PassThrough" },
       codePathOptions: lambdaCodePathOptions(bundle),
     },
     { parent, dependsOn: [policy, logGroup] },

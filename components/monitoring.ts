@@ -53,13 +53,16 @@ const ANY_IN_PERIOD = { evaluationPeriods: 1, threshold: 0, comparisonOperator: 
 
 export class Monitoring extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
+  /** The customer managed key that encrypts the topic (see alertsKey). */
+  readonly topicKey: aws.kms.Key;
   readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
   private readonly actions: { alarmActions: pulumi.Input<string>[]; okActions: pulumi.Input<string>[] };
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spotify-pipeline:index:Monitoring", name, {}, opts);
     checkMonitoringArgs(args);
-    this.topic = new aws.sns.Topic(`${name}-alerts`, {}, { parent: this });
+    this.topicKey = this.alertsKey(name);
+    this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: this.topicKey.arn }, { parent: this });
     if (args.alarmEmail) {
       new aws.sns.TopicSubscription(`${name}-alerts-email`, { topic: this.topic.arn, protocol: "email", endpoint: args.alarmEmail }, { parent: this });
     }
@@ -71,6 +74,41 @@ export class Monitoring extends pulumi.ComponentResource {
     const crawlerFailed = this.crawlerFailureRule(name, args.crawlerNames);
     this.topicPolicy(name, crawlerFailed);
     this.registerOutputs({ topicArn: this.topic.arn });
+  }
+
+  /**
+   * The topic is encrypted at rest (SNS server-side encryption) with a customer managed key, not
+   * the AWS managed alias/aws/sns: SNS developer guide, "Enable compatibility between event sources
+   * from AWS services and encrypted topics": services that publish to the topic (here CloudWatch
+   * alarms and EventBridge) need kms:GenerateDataKey* and kms:Decrypt on the key, which only a
+   * customer managed key's policy can grant. Without conditions on aws:SourceArn: the KMS request
+   * EventBridge makes does not carry them. The first statement is the default key policy (the
+   * account administers the key through IAM; KMS developer guide, "Default key policy").
+   */
+  private alertsKey(name: string): aws.kms.Key {
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    return new aws.kms.Key(
+      `${name}-alerts-key`,
+      {
+        description: "Encrypts the pipeline's alert topic; CloudWatch alarms and EventBridge may use it to publish.",
+        enableKeyRotation: true,
+        deletionWindowInDays: 7,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "EnableIamUserPermissions", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+            {
+              Sid: "AlarmsAndEventsPublishToEncryptedTopic",
+              Effect: "Allow",
+              Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
+              Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+              Resource: "*",
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
   }
 
   /** Errors, Throttles, and failed invocations waiting in the function's dead-letter queue. */

@@ -26,6 +26,8 @@ export const CONFIG_DEFAULTS = {
   noncurrentVersionExpireDays: 90,
   queryResultsExpireDays: 30,
   forceDestroyLake: false,
+  accessLogsExpireDays: 90,
+  tracing: false,
   extractMemoryMb: 512,
   extractTimeoutSeconds: 300,
   extractMaxConcurrency: 2,
@@ -46,6 +48,7 @@ export const WHOLE_NUMBER_RANGES = {
   rawGlacierAfterDays: { min: 60, max: 36500 },
   noncurrentVersionExpireDays: { min: 1, max: 36500 },
   queryResultsExpireDays: { min: 1, max: 3650 },
+  accessLogsExpireDays: { min: 1, max: 3650 },
   extractMemoryMb: { min: 128, max: 10240 },
   extractTimeoutSeconds: { min: 30, max: 900 },
   extractMaxConcurrency: { min: 2, max: 1000 },
@@ -79,6 +82,8 @@ export interface PipelineConfig {
   analytics: Pick<AnalyticsArgs, "bytesScannedCutoffMb">;
   monitoring: Pick<MonitoringArgs, "stalenessHours" | "alarmEmail">;
   logRetentionDays: number;
+  /** X-Ray active tracing on every function. */
+  tracing: boolean;
 }
 
 /** A Glue/Athena-safe database name from project and stack: "spotify_pipeline_dev". */
@@ -111,6 +116,7 @@ export function readPipelineConfig(config: pulumi.Config = new pulumi.Config(), 
     throw new Error(`Config "schedule" is "${schedule}": use an EventBridge expression such as cron(0 6 * * ? *) or rate(1 day).`);
   }
   const forceDestroyLake = config.getBoolean("forceDestroyLake") ?? CONFIG_DEFAULTS.forceDestroyLake;
+  const tracing = config.getBoolean("tracing") ?? CONFIG_DEFAULTS.tracing;
 
   return {
     lake: {
@@ -119,6 +125,7 @@ export function readPipelineConfig(config: pulumi.Config = new pulumi.Config(), 
       noncurrentVersionExpireDays: num("noncurrentVersionExpireDays"),
       queryResultsExpireDays: num("queryResultsExpireDays"),
       forceDestroyLake,
+      accessLogsExpireDays: num("accessLogsExpireDays"),
     },
     catalog: { databaseName: text("databaseName") || defaultDatabaseName(project, stack), crawlSchedule: text("crawlSchedule") },
     extractor: {
@@ -139,5 +146,6 @@ export function readPipelineConfig(config: pulumi.Config = new pulumi.Config(), 
     analytics: { bytesScannedCutoffMb: num("athenaBytesScannedCutoffMb") },
     monitoring: { stalenessHours: num("stalenessAlarmHours"), alarmEmail: text("alarmEmail") || undefined },
     logRetentionDays: num("logRetentionDays"),
+    tracing,
   };
 }

@@ -35,15 +35,15 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
   constructor(name: string, args: SpotifyPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("spotify-pipeline:index:SpotifyPipeline", name, {}, opts);
     const parent = { parent: this };
-    const logRetentionDays = args.logRetentionDays;
+    const { logRetentionDays, tracing } = args;
 
     this.lake = new DataLake(`${name}-lake`, args.lake, parent);
     const lakeBucket = this.lake.lakeBucket;
     this.catalog = new Catalog(`${name}-catalog`, { ...args.catalog, lakeBucket }, parent);
-    this.extractor = new Extractor(`${name}-extractor`, { ...args.extractor, lakeBucket, logRetentionDays }, parent);
+    this.extractor = new Extractor(`${name}-extractor`, { ...args.extractor, lakeBucket, logRetentionDays, tracing }, parent);
     this.transformer = new Transformer(
       `${name}-transformer`,
-      { ...args.transformer, lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, logRetentionDays },
+      { ...args.transformer, lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, logRetentionDays, tracing },
       parent,
     );
     this.analytics = new Analytics(
@@ -58,6 +58,7 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
         views: args.views,
         queries: args.queries,
         logRetentionDays,
+        tracing,
       },
       parent,
     );

@@ -33,6 +33,8 @@ export interface TransformerArgs {
   memoryMb: number;
   timeoutSeconds: number;
   logRetentionDays: number;
+  /** X-Ray active tracing on the functions (config "tracing"). */
+  tracing?: boolean;
 }
 
 export class Transformer extends pulumi.ComponentResource {
@@ -55,6 +57,7 @@ export class Transformer extends pulumi.ComponentResource {
         memoryMb: args.memoryMb,
         timeoutSeconds: args.timeoutSeconds,
         logRetentionDays: args.logRetentionDays,
+        tracing: args.tracing,
       },
       this,
     );

@@ -74,7 +74,7 @@ describe("Pulumi program (mocks)", function () {
 
   it("encrypts, blocks public access to, and requires TLS on every bucket; versions and tiers the lake", () => {
     const buckets = ofType("aws:s3/bucket:Bucket");
-    expect(buckets).to.have.length(2);
+    expect(buckets).to.have.length(3);
     for (const bucket of buckets) {
       const id = `${bucket.name}-id`;
       const sse = ofType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").filter((r) => r.inputs.bucket === id);
@@ -102,6 +102,31 @@ describe("Pulumi program (mocks)", function () {
     // Query results are not data: `pulumi destroy` may empty their bucket; the lake is kept unless told otherwise.
     expect(byName("aws:s3/bucket:Bucket", "athena-results").inputs.forceDestroy).to.equal(true);
     expect(lake.inputs.forceDestroy).to.equal(false);
+  });
+
+  it("logs every request to the lake and results buckets (S3 server access logging) into a log bucket that expires them and lets only S3's log delivery write, from these buckets", () => {
+    const lake = byName("aws:s3/bucket:Bucket", "-lake-data");
+    const results = byName("aws:s3/bucket:Bucket", "athena-results");
+    const logs = byName("aws:s3/bucket:Bucket", "access-logs");
+    const logging = ofType("aws:s3/bucketLogging:BucketLogging");
+    expect(logging.map((l) => l.inputs.bucket)).to.have.members([`${lake.name}-id`, `${results.name}-id`]);
+    for (const l of logging) expect(l.inputs.targetBucket).to.equal(`${logs.name}-id`);
+    expect(new Set(logging.map((l) => l.inputs.targetPrefix)).size).to.equal(2);
+    const lifecycle = ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((l) => l.inputs.bucket === `${logs.name}-id`)!;
+    expect(lifecycle.inputs.rules[0].expiration.days).to.equal(90);
+    const policy = ofType("aws:s3/bucketPolicy:BucketPolicy").find((p) => p.inputs.bucket === `${logs.name}-id`)!;
+    const delivery = statementsOf(policy.inputs.policy).find((st) => st.Effect === "Allow")!;
+    expect(delivery.Principal).to.deep.equal({ Service: "logging.s3.amazonaws.com" });
+    expect(delivery.Action).to.equal("s3:PutObject");
+    expect(delivery.Condition.ArnLike["aws:SourceArn"]).to.have.members([mockArn(lake), mockArn(results)]);
+    expect(delivery.Condition.StringEquals["aws:SourceAccount"]).to.equal("123456789012");
+    // The log bucket does not log to itself.
+    expect(logging.some((l) => l.inputs.bucket === `${logs.name}-id`)).to.equal(false);
+  });
+
+  it("traces no function with X-Ray unless config \"tracing\" is on (it is off here)", () => {
+    for (const fn of functions()) expect(fn.inputs.tracingConfig, fn.name).to.deep.equal({ mode: "PassThrough" });
+    for (const p of ofType("aws:iam/rolePolicy:RolePolicy")) expect(JSON.stringify(p.inputs.policy), p.name).to.not.include("xray:");
   });
 
   it("grants no wildcard action and attaches no managed policy (no AWSGlueServiceRole: glue:* and s3 on *)", () => {
@@ -371,6 +396,13 @@ describe("Pulumi program (mocks)", function () {
     expect(queries.scheduled.metric.dimensions).to.deep.equal({ FunctionName: physicalName(byName("aws:lambda/function:Function", "extractor-fanout")) });
     const topic = ofType("aws:sns/topic:Topic");
     expect(topic).to.have.length(1);
+    // Encrypted with a customer managed key whose policy lets CloudWatch alarms and EventBridge publish (not alias/aws/sns, which they cannot use).
+    const [key] = ofType("aws:kms/key:Key");
+    expect(topic[0].inputs.kmsMasterKeyId).to.equal(mockArn(key));
+    expect(key.inputs.enableKeyRotation).to.equal(true);
+    const publishers = statementsOf(key.inputs.policy).find((st) => st.Sid === "AlarmsAndEventsPublishToEncryptedTopic");
+    expect(publishers.Principal.Service).to.have.members(["cloudwatch.amazonaws.com", "events.amazonaws.com"]);
+    expect(publishers.Action).to.have.members(["kms:GenerateDataKey*", "kms:Decrypt"]);
     for (const a of alarms) expect(a.inputs.alarmActions, a.name).to.have.length(1);
     expect(ofType("aws:sns/topicSubscription:TopicSubscription")[0].inputs).to.include({ protocol: "email", endpoint: "alerts@example.com" });
   });

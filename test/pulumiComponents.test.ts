@@ -14,7 +14,7 @@ import { checkMonitoringArgs, Monitoring } from "../components/monitoring";
 import { Transformer } from "../components/transformer";
 import { allRegistered, installPulumiMocks, outputValue, recorded, statementsOf } from "./support/pulumiMocks";
 
-const LAKE_ARGS = { rawInfrequentAccessAfterDays: 30, rawGlacierAfterDays: 180, noncurrentVersionExpireDays: 90, queryResultsExpireDays: 30, forceDestroyLake: false };
+const LAKE_ARGS = { rawInfrequentAccessAfterDays: 30, rawGlacierAfterDays: 180, noncurrentVersionExpireDays: 90, queryResultsExpireDays: 30, forceDestroyLake: false, accessLogsExpireDays: 90 };
 const EXTRACTOR_ARGS = (bucket: aws.s3.Bucket): ExtractorArgs => ({
   lakeBucket: bucket,
   playlists: ["aaaaaaaaaaaaaaaaaaaaa1"],
@@ -39,7 +39,7 @@ describe("components alone (mocks)", function () {
     await installPulumiMocks("spotify-pipeline", "solo");
   });
 
-  it("DataLake: refuses storage-class transitions S3 does not allow; declares two private buckets, only the results one disposable", async () => {
+  it("DataLake: refuses storage-class transitions S3 does not allow; declares the lake, results and access-log buckets, only the lake kept by destroy", async () => {
     expect(() => checkDataLakeArgs({ ...LAKE_ARGS, rawInfrequentAccessAfterDays: 10 })).to.throw(/30 days at the earliest/);
     expect(() => checkDataLakeArgs({ ...LAKE_ARGS, rawGlacierAfterDays: 40 })).to.throw(/at least rawInfrequentAccessAfterDays \+ 30/);
     const lake = new DataLake("solo-lake", LAKE_ARGS);
@@ -49,6 +49,7 @@ describe("components alone (mocks)", function () {
     expect(buckets.map((b) => [b.name, b.inputs.forceDestroy])).to.have.deep.members([
       ["solo-lake-data", false],
       ["solo-lake-athena-results", true],
+      ["solo-lake-access-logs", true],
     ]);
   });
 
@@ -100,6 +101,19 @@ describe("components alone (mocks)", function () {
     expect(options.get("solo-token-spotify-credentials-value")?.ignoreChanges ?? []).to.deep.equal([]);
     const versions = under("solo-token").filter((r) => r.type === "aws:secretsmanager/secretVersion:SecretVersion");
     expect(versions.map((v) => v.name).sort()).to.deep.equal(["solo-token-spotify-credentials-value", "solo-token-spotify-refresh-token-seed"]);
+  });
+
+  it("with tracing on, every function of a component traces actively with X-Ray and may write its traces", async () => {
+    const bucket = new aws.s3.Bucket("solo-traced-bucket");
+    const database = new aws.glue.CatalogDatabase("solo-traced-db", { name: "solo_x" });
+    const transformer = new Transformer("solo-traced", { lakeBucket: bucket, database, tableNames: ["songs"], memoryMb: 1024, timeoutSeconds: 60, logRetentionDays: 7, tracing: true });
+    await outputValue(transformer.function.fn.name);
+    await allRegistered();
+    const fn = under("solo-traced-fn").find((r) => r.type === "aws:lambda/function:Function")!;
+    expect(fn.inputs.tracingConfig).to.deep.equal({ mode: "Active" });
+    const policy = under("solo-traced-fn").find((r) => r.type === "aws:iam/rolePolicy:RolePolicy")!;
+    const xray = statementsOf(policy.inputs.policy).find((st) => [st.Action].flat().includes("xray:PutTraceSegments"));
+    expect(xray.Action).to.have.members(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
   });
 
   it("Transformer: refuses to run without tables to register partitions in", async () => {

@@ -59,7 +59,8 @@ describe("stack configuration (Pulumi.yaml and components/pipelineConfig.ts)", (
 
   it("hands each component its slice, with the defaults", () => {
     const c = read();
-    expect(c.lake).to.deep.equal({ rawInfrequentAccessAfterDays: 30, rawGlacierAfterDays: 180, noncurrentVersionExpireDays: 90, queryResultsExpireDays: 30, forceDestroyLake: false });
+    expect(c.lake).to.deep.equal({ rawInfrequentAccessAfterDays: 30, rawGlacierAfterDays: 180, noncurrentVersionExpireDays: 90, queryResultsExpireDays: 30, forceDestroyLake: false, accessLogsExpireDays: 90 });
+    expect(c.tracing).to.equal(false);
     expect(c.catalog).to.deep.equal({ databaseName: "spotify_pipeline_dev", crawlSchedule: "cron(0 12 * * ? *)" });
     expect(c.extractor).to.deep.include({ playlists: MINIMAL.playlists, schedule: "cron(0 6 * * ? *)", authMode: "refresh_token", maxConcurrency: 2, spotifyConcurrency: 4, cacheMaxAgeDays: 30, cacheDailyRefresh: 250, memoryMb: 512, timeoutSeconds: 300 });
     expect(c.transformer).to.deep.equal({ memoryMb: 1024, timeoutSeconds: 120 });
