@@ -139,6 +139,22 @@ export function allTableRoots(): { format: FileFormat; table: TableName; root: s
   return FILE_FORMATS.flatMap((format) => TABLE_NAMES.map((table) => ({ format, table, root: tableRoot(format, table) })));
 }
 
+/**
+ * Compacted tables: one file per table, format and day, outside the per-playlist table roots so
+ * that a day's two forms never share a folder (a Glue partition's location names one folder, and
+ * the crawlers, which watch the table roots, never see these). Written by lib/compact.
+ */
+export const COMPACTED_PREFIX = `${TRANSFORMED_PREFIX}compacted/`;
+
+export function compactedRoot(format: FileFormat, table: TableName): string {
+  return `${COMPACTED_PREFIX}${format}/${table}/`;
+}
+
+/** The one file of a compacted day: the whole folder is that day's partition location on AWS. */
+export function compactedFileKey(format: FileFormat, table: TableName, snapshotDate: string): string {
+  return `${compactedRoot(format, table)}${partitionFolder(snapshotDate)}/${table}.${format}`;
+}
+
 /** The name a table gets in the catalog (Glue or DuckDB) for a given format. */
 export function catalogTableName(format: FileFormat, table: TableName): string {
   return format === "parquet" ? table : `${CSV_TABLE_PREFIX}${table}`;

@@ -9,13 +9,14 @@
  * table root (a "snapshot_date=2026-07-01.bak" copy, a stray folder) is skipped with a
  * warning, so it can never become the latest snapshot date.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { CSV_ESCAPE, CSV_QUOTE, CSV_SEPARATOR } from "../formats/csvDialect";
-import { allTableRoots, catalogTableName, parsePartitionFolder, type FileFormat } from "../lake/layout";
+import { allTableRoots, catalogTableName, type FileFormat } from "../lake/layout";
 import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "../tables/schema";
 import { loadViews } from "./sqlFiles";
+import { literalPath, tableDays } from "./lakeFiles";
 
 export interface QueryResult {
   columns: string[];
@@ -69,22 +70,6 @@ function duckType(type: ColumnType, format: FileFormat): string {
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
-/** The files of a table root's valid partition folders; every other folder is skipped, with a warning. */
-function partitionFiles(root: string, format: FileFormat, warn: (message: string) => void): string[] {
-  if (!existsSync(root)) return [];
-  const files: string[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (!entry.isDirectory()) continue;
-    const full = path.join(root, entry.name);
-    if (parsePartitionFolder(entry.name) === undefined) {
-      warn(`Skipped ${full}: not a partition folder (${PARTITION_COLUMN}=YYYY-MM-DD with a real date); move it out of the lake.`);
-      continue;
-    }
-    for (const f of readdirSync(full).sort()) if (f.endsWith(`.${format}`)) files.push(path.join(full, f));
-  }
-  return files;
-}
-
 /**
  * One CSV column as Athena reads it through OpenCSVSerDe (lib/tables/glueSchema.ts), from the
  * field's text (`field` is NULL only for an unquoted empty field):
@@ -111,29 +96,47 @@ function athenaCsvColumn(field: string, type: ColumnType): string {
   }
 }
 
-function relationSql(lakeDir: string, format: FileFormat, table: TableName, root: string, warn: (message: string) => void): string {
+/**
+ * How a row gets its partition value, the name of its day's folder. DuckDB's hive partitioning
+ * gives it as a constant per file, which lets a join on snapshot_date skip the files of other
+ * days at run time (latest_snapshot reads the latest day's files only); but DuckDB reads every
+ * key=value folder in the path, the first one winning, so a lake under a folder such as
+ * "snapshot_date=1999-01-01/lake" would relabel every row. There the value is taken from the
+ * file's own folder (the last snapshot_date= of its path) instead: the same rows, with pruning
+ * by constant dates only.
+ */
+function partitionSource(lakeDir: string): { options: string; column: string } {
+  if (!lakeDir.split(path.sep).some((folder) => folder.includes("="))) {
+    return { options: `hive_partitioning = true, hive_types = {${sqlString(PARTITION_COLUMN)}: 'VARCHAR'}`, column: ident(PARTITION_COLUMN) };
+  }
+  const fromFolder = `regexp_extract(filename, ${sqlString(`/${PARTITION_COLUMN}=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]*$`)}, 1)`;
+  return { options: "hive_partitioning = false, filename = true", column: `${fromFolder} AS ${ident(PARTITION_COLUMN)}` };
+}
+
+function relationSql(lakeDir: string, format: FileFormat, table: TableName, warn: (message: string) => void): string {
   const columns = TABLES[table];
   const name = ident(catalogTableName(format, table));
-  const files = partitionFiles(path.join(lakeDir, root), format, warn);
+  const files = tableDays(lakeDir, format, table, warn).flatMap((day) => day.files);
   if (files.length === 0) {
     // No files yet: an empty relation with the right types, so the views still compile.
     const cols = columns.map((c) => `CAST(NULL AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
     return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, CAST(NULL AS VARCHAR) AS ${PARTITION_COLUMN} WHERE 1 = 0`;
   }
-  // The files themselves, not a glob: a glob would also match the folders skipped above.
-  const fileList = `[${files.map(sqlString).join(", ")}]`;
-  const hive = `hive_partitioning = true, hive_types = {'${PARTITION_COLUMN}': 'VARCHAR'}`;
+  // The files themselves, each read literally: no glob, no hive parsing of the lake's path, and
+  // no union_by_name (every file has the columns of lib/tables, so the first file's schema binds).
+  const fileList = `[${files.map((f) => sqlString(literalPath(f))).join(", ")}]`;
+  const partition = partitionSource(lakeDir);
   if (format === "parquet") {
     const cols = columns.map((c) => `CAST(${ident(c.name)} AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
-    return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${ident(PARTITION_COLUMN)} FROM read_parquet(${fileList}, ${hive}, union_by_name = true)`;
+    return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${partition.column} FROM read_parquet(${fileList}, ${partition.options})`;
   }
   // Every field as text with RFC 4180 quoting (what the writer emits), then typed as Athena types it.
   const source =
-    `read_csv(${fileList}, ${hive}, header = true, auto_detect = false, delim = ${sqlString(CSV_SEPARATOR)}, ` +
+    `read_csv(${fileList}, ${partition.options}, header = true, auto_detect = false, delim = ${sqlString(CSV_SEPARATOR)}, ` +
     `quote = ${sqlString(CSV_QUOTE)}, escape = ${sqlString(CSV_QUOTE)}, allow_quoted_nulls = false, ` +
     `columns = {${columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(", ")}})`;
   const cols = columns.map((c) => `${athenaCsvColumn(ident(c.name), c.type)} AS ${ident(c.name)}`);
-  return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${ident(PARTITION_COLUMN)} FROM ${source}`;
+  return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${partition.column} FROM ${source}`;
 }
 
 /** DuckDB values → what JSON and people expect: safe BIGINTs as numbers, timestamps as ISO strings. */
@@ -169,7 +172,7 @@ export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}
     await run(connection, "SET TimeZone = 'UTC'", "Setting the time zone");
     for (const shim of TRINO_SHIMS) await run(connection, shim, "Defining Trino functions");
     for (const { format, table, root } of allTableRoots()) {
-      await run(connection, relationSql(dir, format, table, root, (w) => warnings.push(w)), `Cataloguing ${root}`);
+      await run(connection, relationSql(dir, format, table, (w) => warnings.push(w)), `Cataloguing ${root}`);
     }
     for (const view of loadViews(opts.viewsDir)) await run(connection, view.sql, `Creating view ${view.name}`);
   } catch (err) {
