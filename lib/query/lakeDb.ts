@@ -9,7 +9,7 @@
  * table root (a "snapshot_date=2026-07-01.bak" copy, a stray folder) is skipped with a
  * warning, so it can never become the latest snapshot date.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, renameSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { CSV_ESCAPE, CSV_QUOTE, CSV_SEPARATOR } from "../formats/csvDialect";
@@ -158,23 +158,68 @@ async function run(connection: DuckDBConnection, sql: string, what: string): Pro
   }
 }
 
-export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}): Promise<LakeDb> {
+/** The catalog's statements for this lake: relations, then the views (warnings collected on the way). */
+function catalogStatements(dir: string, viewsDir: string | undefined, warn: (message: string) => void): { sql: string; what: string }[] {
+  return [
+    ...TRINO_SHIMS.map((sql) => ({ sql, what: "Defining Trino functions" })),
+    ...allTableRoots().map(({ format, table, root }) => ({ sql: relationSql(dir, format, table, warn), what: `Cataloguing ${root}` })),
+    ...loadViews(viewsDir).map((view) => ({ sql: view.sql, what: `Creating view ${view.name}` })),
+  ];
+}
+
+function assertLake(lakeDir: string): string {
   const dir = path.resolve(lakeDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new LakeNotFoundError(dir);
+  return dir;
+}
+
+/** The catalog file `npm start` leaves in the lake, for the user's own DuckDB tools (`duckdb lake/catalog.duckdb`). */
+export const CATALOG_FILE = "catalog.duckdb";
+
+/**
+ * Writes the catalog (the same relations and views as openLake) as a DuckDB database file: the
+ * lake's tables as of now, by absolute path, for DuckDB's CLI, Python or a notebook. Written
+ * beside, then renamed over the old one, so a tool that has the old file open keeps reading it.
+ * Returns the warnings, as openLake's.
+ */
+export async function saveCatalog(lakeDir: string, file: string = path.join(lakeDir, CATALOG_FILE), opts: { viewsDir?: string } = {}): Promise<string[]> {
+  const dir = assertLake(lakeDir);
+  const warnings: string[] = [];
+  const statements = catalogStatements(dir, opts.viewsDir, (w) => warnings.push(w));
+  const tmp = `${file}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  const instance = await DuckDBInstance.create(tmp);
+  try {
+    const connection = await instance.connect();
+    try {
+      for (const { sql, what } of statements) await run(connection, sql, what);
+    } finally {
+      connection.closeSync();
+    }
+  } catch (err) {
+    instance.closeSync();
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  instance.closeSync();
+  rmSync(`${tmp}.wal`, { force: true });
+  renameSync(tmp, file);
+  return warnings;
+}
+
+export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}): Promise<LakeDb> {
+  const dir = assertLake(lakeDir);
+  const warnings: string[] = [];
+  const statements = catalogStatements(dir, opts.viewsDir, (w) => warnings.push(w));
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
-  const warnings: string[] = [];
   const close = () => {
     connection.closeSync();
     instance.closeSync();
   };
   try {
     await run(connection, "SET TimeZone = 'UTC'", "Setting the time zone");
-    for (const shim of TRINO_SHIMS) await run(connection, shim, "Defining Trino functions");
-    for (const { format, table, root } of allTableRoots()) {
-      await run(connection, relationSql(dir, format, table, (w) => warnings.push(w)), `Cataloguing ${root}`);
-    }
-    for (const view of loadViews(opts.viewsDir)) await run(connection, view.sql, `Creating view ${view.name}`);
+    for (const { sql, what } of statements) await run(connection, sql, what);
   } catch (err) {
     close();
     throw err;

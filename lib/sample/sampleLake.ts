@@ -3,7 +3,7 @@
  * it would replace their real raw snapshots and mix sample rows into the tables. So it runs
  * only on a lake that is empty or holds nothing but sample output.
  */
-import { parseRawSnapshotKey, RAW_SNAPSHOT_PREFIX, TRANSFORMED_PREFIX } from "../lake/layout";
+import { COMPACTED_PREFIX, parseRawSnapshotKey, RAW_SNAPSHOT_PREFIX, TRANSFORMED_PREFIX } from "../lake/layout";
 import type { ObjectStore } from "../storage/objectStore";
 import { SAMPLE_PLAYLIST_IDS } from "./sampleDays";
 
@@ -32,6 +32,8 @@ function authModeOf(body: Uint8Array): string | undefined {
 /** Throws LakeHoldsRealDataError unless every raw snapshot and table file in the lake is sample output. */
 export async function assertSampleOnlyLake(store: ObjectStore): Promise<void> {
   for (const key of await store.list(TRANSFORMED_PREFIX)) {
+    // A compacted day holds only the rows of the per-playlist files beside it, which are checked here.
+    if (key.startsWith(COMPACTED_PREFIX)) continue;
     const playlistId = key.slice(key.lastIndexOf("/") + 1).replace(/\.[a-z]+$/, "");
     if (!SAMPLE_PLAYLIST_IDS.includes(playlistId)) throw new LakeHoldsRealDataError(store.location, `table file ${key} is of playlist ${playlistId}, not a sample playlist`);
   }

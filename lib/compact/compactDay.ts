@@ -1,0 +1,107 @@
+/**
+ * Compaction: a day's per-playlist table files become one file per table and format
+ * (lib/lake/layout.ts, compactedFileKey), with the same rows, so that a reader opens one file
+ * per table per day however many playlists there are. The per-playlist files stay: they are the
+ * transform's output and what the day is re-compacted from after a late re-transform of one
+ * playlist. Raw snapshots are not touched.
+ *
+ * Each compacted file is written whole or not at all (ObjectStore.put), and only after every
+ * input of its day was read: a reader sees the day either as its per-playlist files or as its
+ * compacted files, never neither and never both (the local catalog picks one per day, lib/query/
+ * lakeFiles.ts; on AWS the Glue partition's location is switched after the put, handlers/compact.ts).
+ *
+ * A day that already is one file per table (a single playlist) is not rewritten: the compacted
+ * copy would be the same file again.
+ *
+ * Parquet: each file read with parquet-wasm, the record batches put together with apache-arrow,
+ * written by the transform's own writer (lib/formats/parquetFromIpc.ts), so the file has the
+ * types and encodings of the per-playlist files. CSV: the files' records joined under one header
+ * (they are written by one encoder with one header per table), the same bytes a one-file writer
+ * would give; Athena reads it with the same SerDe and skip.header.line.count = 1.
+ */
+import { tableFromIPC, tableToIPC, Table } from "apache-arrow";
+import { readParquet } from "parquet-wasm";
+import { compactedFileKey, FILE_FORMATS, partitionFolder, tableRoot, type FileFormat } from "../lake/layout";
+import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
+import { TABLE_NAMES, TABLES, type TableName } from "../tables/schema";
+import { parquetOfArrowIpc } from "../formats/parquetFromIpc";
+
+export type DayCompaction =
+  | { snapshotDate: string; status: "compacted"; playlists: number; keys: string[] }
+  /** Nothing written: the day has at most one file per table. */
+  | { snapshotDate: string; status: "single"; playlists: number; keys: [] };
+
+/** An input file could not be read: the day stays as its per-playlist files. */
+export class CompactionError extends Error {
+  constructor(
+    readonly snapshotDate: string,
+    readonly key: string,
+    why: string,
+  ) {
+    super(
+      `Cannot compact ${snapshotDate}: ${key} ${why}. The day stays readable as its per-playlist files; ` +
+        `transform that playlist's raw snapshot again (npm start -- --stage transform --date ${snapshotDate}) and compaction runs again.`,
+    );
+    this.name = "CompactionError";
+  }
+}
+
+/** The per-playlist files of one table and format on one day, in key order. */
+export async function dayFileKeys(store: ObjectStore, format: FileFormat, table: TableName, snapshotDate: string): Promise<string[]> {
+  const folder = `${tableRoot(format, table)}${partitionFolder(snapshotDate)}/`;
+  return (await store.list(folder)).filter((key) => key.endsWith(`.${format}`) && !key.slice(folder.length).includes("/"));
+}
+
+function compactParquet(snapshotDate: string, table: TableName, inputs: { key: string; body: Uint8Array }[]): Uint8Array {
+  const tables = inputs.map(({ key, body }) => {
+    try {
+      return tableFromIPC(readParquet(body).intoIPCStream());
+    } catch (err) {
+      throw new CompactionError(snapshotDate, key, `is not a readable Parquet file (${(err as Error).message})`);
+    }
+  });
+  const batches = tables.flatMap((t) => t.batches);
+  const whole = new Table(tables[0].schema, batches);
+  return parquetOfArrowIpc(tableToIPC(whole, "stream"), TABLES[table]);
+}
+
+const NEWLINE = 0x0a;
+
+function compactCsv(snapshotDate: string, inputs: { key: string; body: Uint8Array }[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let header: string | undefined;
+  for (const { key, body } of inputs) {
+    const end = body.indexOf(NEWLINE);
+    if (end < 0) throw new CompactionError(snapshotDate, key, "has no header line");
+    const own = Buffer.from(body.subarray(0, end)).toString("utf8");
+    if (header === undefined) header = own;
+    else if (own !== header) throw new CompactionError(snapshotDate, key, `has the header "${own}", not "${header}"`);
+    parts.push(parts.length === 0 ? body : body.subarray(end + 1));
+    if (body.length > 0 && body[body.length - 1] !== NEWLINE) parts.push(Uint8Array.of(NEWLINE));
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Compacts one day of the lake (both formats, every table). Returns what it did; throws
+ * CompactionError (nothing written for that table) when an input cannot be read.
+ */
+export async function compactDay(store: ObjectStore, snapshotDate: string): Promise<DayCompaction> {
+  const inputs = new Map<string, string[]>();
+  for (const format of FILE_FORMATS) for (const table of TABLE_NAMES) inputs.set(`${format}/${table}`, await dayFileKeys(store, format, table, snapshotDate));
+  const playlists = Math.max(0, ...[...inputs.values()].map((keys) => keys.length));
+  if (playlists <= 1) return { snapshotDate, status: "single", playlists, keys: [] };
+  const keys: string[] = [];
+  // Table by table: one table's files are in memory at a time.
+  for (const format of FILE_FORMATS) {
+    for (const table of TABLE_NAMES) {
+      const files = await Promise.all(inputs.get(`${format}/${table}`)!.map(async (key) => ({ key, body: await store.get(key) })));
+      if (files.length === 0) continue;
+      const body = format === "parquet" ? compactParquet(snapshotDate, table, files) : compactCsv(snapshotDate, files);
+      const key = compactedFileKey(format, table, snapshotDate);
+      await store.put(key, body, contentTypeFor(key));
+      keys.push(key);
+    }
+  }
+  return { snapshotDate, status: "compacted", playlists, keys };
+}
