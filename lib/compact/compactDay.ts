@@ -13,18 +13,18 @@
  * A day that already is one file per table (a single playlist) is not rewritten: the compacted
  * copy would be the same file again.
  *
- * Parquet: each file read with parquet-wasm, the record batches put together with apache-arrow,
- * written by the transform's own writer (lib/formats/parquetFromIpc.ts), so the file has the
- * types and encodings of the per-playlist files. CSV: the files' records joined under one header
+ * Parquet: each file read with parquet-wasm into apache-arrow, its rows written again by the
+ * transform's own writer (lib/formats/parquet.ts), so the file has the types and encodings of the
+ * per-playlist files. CSV: the files' records joined under one header
  * (they are written by one encoder with one header per table), the same bytes a one-file writer
  * would give; Athena reads it with the same SerDe and skip.header.line.count = 1.
  */
-import { tableFromIPC, tableToIPC, Table } from "apache-arrow";
+import { tableFromIPC, type Table } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
 import { compactedFileKey, FILE_FORMATS, partitionFolder, tableRoot, type FileFormat } from "../lake/layout";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
-import { TABLE_NAMES, TABLES, type TableName } from "../tables/schema";
-import { parquetOfArrowIpc } from "../formats/parquetFromIpc";
+import { TABLE_NAMES, TABLES, type Cell, type ColumnDef, type Row, type TableName } from "../tables/schema";
+import { encodeCheckedParquet } from "../formats/parquet";
 
 export type DayCompaction =
   | { snapshotDate: string; status: "compacted"; playlists: number; keys: string[] }
@@ -52,17 +52,43 @@ export async function dayFileKeys(store: ObjectStore, format: FileFormat, table:
   return (await store.list(folder)).filter((key) => key.endsWith(`.${format}`) && !key.slice(folder.length).includes("/"));
 }
 
+/** A cell as the transform's rows hold it (lib/tables/schema.ts, Cell), from the value apache-arrow reads. */
+function cellOf(column: ColumnDef, value: unknown): Cell {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case "timestamp":
+      return new Date(Number(value));
+    case "int64":
+      return Number(value);
+    case "string_list":
+      return Array.from(value as Iterable<string>);
+    default:
+      return value as Cell;
+  }
+}
+
+function rowsOf(table: TableName, file: Table): Row[] {
+  const columns = TABLES[table];
+  const vectors = columns.map((c) => file.getChild(c.name));
+  const rows: Row[] = [];
+  for (let i = 0; i < file.numRows; i++) rows.push(Object.fromEntries(columns.map((c, j) => [c.name, cellOf(c, vectors[j]?.get(i))])));
+  return rows;
+}
+
 function compactParquet(snapshotDate: string, table: TableName, inputs: { key: string; body: Uint8Array }[]): Uint8Array {
-  const tables = inputs.map(({ key, body }) => {
+  const rows = inputs.flatMap(({ key, body }) => {
+    let file: Table;
     try {
-      return tableFromIPC(readParquet(body).intoIPCStream());
+      file = tableFromIPC(readParquet(body).intoIPCStream());
     } catch (err) {
       throw new CompactionError(snapshotDate, key, `is not a readable Parquet file (${(err as Error).message})`);
     }
+    const missing = TABLES[table].filter((c) => !file.getChild(c.name)).map((c) => c.name);
+    if (missing.length > 0) throw new CompactionError(snapshotDate, key, `has no column ${missing.join(", ")} of ${table}`);
+    return rowsOf(table, file);
   });
-  const batches = tables.flatMap((t) => t.batches);
-  const whole = new Table(tables[0].schema, batches);
-  return parquetOfArrowIpc(tableToIPC(whole, "stream"), TABLES[table]);
+  // The transform's own writer: the compacted file has the per-playlist files' types and encodings.
+  return encodeCheckedParquet(TABLES[table], rows);
 }
 
 const NEWLINE = 0x0a;
