@@ -1,7 +1,10 @@
 /**
  * What the terminal report and the history page show, read from the lake's views with a fixed
  * number of queries whatever the number of playlists: each query covers every playlist, and
- * the rows are grouped here.
+ * the rows are grouped here. The playlist_chart view (window functions over the whole history)
+ * is evaluated once per connection, into a temporary table the other queries read; entries and
+ * exits come from it too (an entry is a NEW or RE row, an exit a song on the previous snapshot
+ * that is not on the day's: daily_changes' definitions, held equal in test/playlistChart.test.ts).
  */
 import type { LakeDb } from "../query/lakeDb";
 
@@ -45,6 +48,28 @@ export interface PlaylistChart {
 }
 
 const LATEST = `SELECT playlist_id, max(snapshot_date) AS snapshot_date FROM playlists GROUP BY playlist_id`;
+/** The materialised chart, and each playlist day with its previous one. */
+const CHART = "report_chart";
+const DAYS = "report_days";
+/** Connections whose temporary tables are made. */
+const prepared = new WeakSet<LakeDb>();
+
+async function prepareChart(db: LakeDb): Promise<void> {
+  if (prepared.has(db)) return;
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${CHART} AS SELECT * FROM playlist_chart`);
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ${DAYS} AS
+     SELECT playlist_id, snapshot_date, lag(snapshot_date) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS previous_date FROM playlists`,
+  );
+  prepared.add(db);
+}
+
+/** Songs on a day's previous snapshot that are not on the day's: one row per exit, with its previous position. */
+const EXITS = `SELECT d.playlist_id, d.snapshot_date, p.song_id, p.song_name, p.artist_names, p."position" AS previous_position
+  FROM ${DAYS} d
+  JOIN ${CHART} p ON p.playlist_id = d.playlist_id AND p.snapshot_date = d.previous_date
+  LEFT JOIN ${CHART} c ON c.playlist_id = d.playlist_id AND c.snapshot_date = d.snapshot_date AND c.song_id = p.song_id
+  WHERE c.song_id IS NULL`;
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -59,19 +84,20 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
 
 /** Every playlist's latest chart and exits, ordered by playlist name: three queries in all. */
 export async function loadLatestCharts(db: LakeDb): Promise<PlaylistChart[]> {
+  await prepareChart(db);
   const days = (await db.query(`SELECT playlist_id, snapshot_date, playlist_name FROM playlists ORDER BY playlist_id, snapshot_date`)) as {
     playlist_id: string;
     snapshot_date: string;
     playlist_name: string;
   }[];
   const chart = (await db.query(
-    `SELECT c.* FROM playlist_chart c JOIN (${LATEST}) l ON l.playlist_id = c.playlist_id AND l.snapshot_date = c.snapshot_date
+    `SELECT c.* FROM ${CHART} c JOIN (${LATEST}) l ON l.playlist_id = c.playlist_id AND l.snapshot_date = c.snapshot_date
      ORDER BY c.playlist_id, c."position"`,
   )) as unknown as ChartRow[];
   const exits = (await db.query(
-    `SELECT d.playlist_id, d.song_id, d.song_name, d.artist_names, d.previous_position
-     FROM daily_changes d JOIN (${LATEST}) l ON l.playlist_id = d.playlist_id AND l.snapshot_date = d.snapshot_date
-     WHERE d.change_type = 'left' ORDER BY d.playlist_id, d.previous_position`,
+    `SELECT e.playlist_id, e.song_id, e.song_name, e.artist_names, e.previous_position
+     FROM (${EXITS}) e JOIN (${LATEST}) l ON l.playlist_id = e.playlist_id AND l.snapshot_date = e.snapshot_date
+     ORDER BY e.playlist_id, e.previous_position`,
   )) as unknown as (ExitRow & { playlist_id: string })[];
   const chartOf = groupBy(chart, (r) => r.playlist_id);
   const exitsOf = groupBy(exits, (r) => r.playlist_id);
@@ -129,22 +155,30 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** The history behind the page's pictures for every playlist: three more queries in all. */
 export async function loadHistories(db: LakeDb, charts: PlaylistChart[], topN: number): Promise<Map<string, PlaylistHistory>> {
+  await prepareChart(db);
   const top = (await db.query(
     `WITH top AS (
-       SELECT c.playlist_id, c.song_id, c.song_name, c.artist_names FROM playlist_chart c
+       SELECT c.playlist_id, c.song_id, c.song_name, c.artist_names FROM ${CHART} c
        JOIN (${LATEST}) l ON l.playlist_id = c.playlist_id AND l.snapshot_date = c.snapshot_date
        WHERE c."position" <= ${Number(topN)}
      )
-     SELECT c.playlist_id, c.snapshot_date, c.song_id, c."position" FROM playlist_chart c
+     SELECT c.playlist_id, c.snapshot_date, c.song_id, c."position" FROM ${CHART} c
      JOIN top t ON t.playlist_id = c.playlist_id AND t.song_id = c.song_id
      ORDER BY c.playlist_id, c.snapshot_date, c."position"`,
   )) as { playlist_id: string; snapshot_date: string; song_id: string; position: number }[];
   const flow = (await db.query(
-    `SELECT playlist_id, snapshot_date,
-       count(CASE WHEN change_type = 'entered' THEN 1 END) AS entries,
-       count(CASE WHEN change_type = 'left' THEN 1 END) AS exits
-     FROM daily_changes WHERE change_type IN ('entered', 'left')
-     GROUP BY playlist_id, snapshot_date ORDER BY playlist_id, snapshot_date`,
+    `WITH entries AS (
+       SELECT c.playlist_id, c.snapshot_date, count(*) AS n FROM ${CHART} c
+       JOIN ${DAYS} d ON d.playlist_id = c.playlist_id AND d.snapshot_date = c.snapshot_date
+       WHERE d.previous_date IS NOT NULL AND (c.is_new OR c.is_reentry) GROUP BY 1, 2
+     ),
+     exits AS (SELECT playlist_id, snapshot_date, count(*) AS n FROM (${EXITS}) e GROUP BY 1, 2)
+     SELECT d.playlist_id, d.snapshot_date, coalesce(en.n, 0) AS entries, coalesce(ex.n, 0) AS exits
+     FROM ${DAYS} d
+     LEFT JOIN entries en ON en.playlist_id = d.playlist_id AND en.snapshot_date = d.snapshot_date
+     LEFT JOIN exits ex ON ex.playlist_id = d.playlist_id AND ex.snapshot_date = d.snapshot_date
+     WHERE coalesce(en.n, 0) + coalesce(ex.n, 0) > 0
+     ORDER BY d.playlist_id, d.snapshot_date`,
   )) as unknown as (DayFlow & { playlist_id: string })[];
   // The snapshot each window is compared with: the last one at least windowDays before the latest.
   const since = new Map<string, Map<number, string | undefined>>();
