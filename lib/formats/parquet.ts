@@ -13,22 +13,14 @@ import * as parquetWasm from "parquet-wasm";
 import type { Cell, ColumnDef, ColumnType, Row, TableName } from "../tables/schema";
 import { assertRowsFit } from "./rowCheck";
 
-function arrowType(type: ColumnType): arrow.DataType {
-  switch (type) {
-    case "string":
-      return new arrow.Utf8();
-    case "int32":
-      return new arrow.Int32();
-    case "int64":
-      return new arrow.Int64();
-    case "boolean":
-      return new arrow.Bool();
-    case "timestamp":
-      return new arrow.TimestampMillisecond("UTC");
-    case "string_list":
-      return new arrow.List(new arrow.Field("element", new arrow.Utf8(), false));
-  }
-}
+const ARROW_TYPES: Record<ColumnType, () => arrow.DataType> = {
+  string: () => new arrow.Utf8(),
+  int32: () => new arrow.Int32(),
+  int64: () => new arrow.Int64(),
+  boolean: () => new arrow.Bool(),
+  timestamp: () => new arrow.TimestampMillisecond("UTC"),
+  string_list: () => new arrow.List(new arrow.Field("element", new arrow.Utf8(), false)),
+};
 
 /** Validity bits of the present cells, LSB first as Arrow lays them out; none when every cell is present. */
 function validity(cells: readonly (Cell | undefined)[]): { nullCount: number; nullBitmap?: Uint8Array } {
@@ -91,7 +83,7 @@ function columnData(type: arrow.DataType, column: ColumnDef, cells: readonly (Ce
 
 /** The Arrow table of rows already checked against `columns` (assertRowsFit). */
 export function arrowTableOf(columns: readonly ColumnDef[], rows: readonly Row[]): arrow.Table {
-  const fields = columns.map((c) => new arrow.Field(c.name, arrowType(c.type), c.nullable));
+  const fields = columns.map((c) => new arrow.Field(c.name, ARROW_TYPES[c.type](), c.nullable));
   const children = fields.map((field, i) => columnData(field.type, columns[i], rows.map((row) => row[field.name])));
   const batch = new arrow.RecordBatch(new arrow.Schema(fields), arrow.makeData({ type: new arrow.Struct(fields), length: rows.length, nullCount: 0, children }));
   return new arrow.Table([batch]);

@@ -14,12 +14,8 @@
  * document shorter than that is one line: it is returned parsed.
  *
  * Checked as it goes: an element line must parse once its one trailing comma is cut, every element
- * line but an array's last ends with a comma, and the skeleton must be valid JSON. JSON has no raw
- * line break inside a value, so those lines together are a valid document with those elements.
- *
- * A caller may take an array's element lines itself (a LineSink, chosen by the skeleton line that
- * opens the array): the transform reads the raw snapshot's entries as they come
- * (lib/transform/readSnapshot.ts), so their parsed objects die young.
+ * line but an array's last ends with a comma, and the skeleton must be valid JSON. A caller may take
+ * an array's element lines itself (a LineSink, chosen by the line that opens the array).
  */
 import { randomUUID } from "node:crypto";
 

@@ -50,17 +50,6 @@ const fullArtistRow = (playlistId: string, a: Artist): RowOf<"artists"> => ({
   artist_url: urlOf(a),
 });
 
-/** A simplified artist has no genres, followers or popularity: null, never 0. */
-const simpleArtistRow = (playlistId: string, a: ArtistFacts): RowOf<"artists"> => ({
-  playlist_id: playlistId,
-  artist_id: a.id,
-  artist_name: a.name,
-  genres: null,
-  followers: null,
-  popularity: null,
-  artist_url: a.url,
-});
-
 /**
  * Rows of every table for one playlist on one snapshot date, from its entries in playlist order.
  *
@@ -101,7 +90,9 @@ export function tablesOf(frame: SnapshotFrame, entries: readonly Entry[]): Table
   const addArtist = (a: ArtistFacts) => {
     if (artists.has(a.id)) return;
     const full = fullArtists.get(a.id);
-    artists.set(a.id, full ? fullArtistRow(playlistId, full) : simpleArtistRow(playlistId, a));
+    // A simplified artist has no genres, followers or popularity: null, never 0.
+    const simple = { playlist_id: playlistId, artist_id: a.id, artist_name: a.name, genres: null, followers: null, popularity: null, artist_url: a.url };
+    artists.set(a.id, full ? fullArtistRow(playlistId, full) : simple);
   };
   const songArtists: RowOf<"song_artists">[] = [];
   for (const { song, album, artists: trackArtists } of sortedSongs) {
