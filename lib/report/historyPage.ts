@@ -82,7 +82,7 @@ function chartTable(p: PlaylistChart): string {
   const rows = p.chart.slice(0, TABLE_ROWS).map(
     (r) =>
       `<tr><td class="n">${r.position}</td><td class="change">${changeLabel(r)}</td><td>${escapeHtml(r.song_name)}</td><td>${escapeHtml(r.artist_names ?? "")}</td>` +
-      `<td class="n">${r.peak_position}</td><td>${r.peak_date}</td><td class="n">${r.days_on}</td></tr>`,
+      `<td class="n">${r.peak_position}</td><td class="date">${r.peak_date}</td><td class="n">${r.days_on}</td></tr>`,
   );
   const more = p.chart.length > TABLE_ROWS ? `<p class="note">${p.chart.length - TABLE_ROWS} more songs are in the playlist_chart view.</p>` : "";
   return `<table class="chart"><thead><tr><th>pos</th><th>change</th><th>song</th><th>artists</th><th>peak</th><th>peak date</th><th>days on</th></tr></thead><tbody>${rows.join("")}</tbody></table>${more}`;
@@ -126,7 +126,7 @@ export async function renderPictures(charts: PlaylistChart[], histories: Map<str
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}
 h2{margin-top:2.5rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #eee;text-align:left}
-td.n{text-align:right}td.change{font-weight:bold}.note{color:#666}figure{margin:1rem 0}`;
+td.n{text-align:right}td.n,td.date,th{white-space:nowrap}td.change{font-weight:bold}.note{color:#666}figure{margin:1rem 0}`;
 
 /** The page's HTML. `generatedAt` is shown, so a reader knows how fresh it is. */
 export function historyPageHtml(playlists: RenderedPlaylist[], histories: Map<string, PlaylistHistory>, generatedAt: string): string {
