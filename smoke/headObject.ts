@@ -8,6 +8,9 @@ import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 
 export interface ObjectSeen {
   lastModified: Date;
+  /** What a copy of the object onto itself must repeat (CopyObject with MetadataDirective REPLACE sets them anew). */
+  contentType?: string;
+  metadata?: Record<string, string>;
 }
 
 export class S3AccessDenied extends Error {
@@ -24,7 +27,7 @@ export class S3AccessDenied extends Error {
 export async function headObject(s3: S3Client, bucket: string, key: string): Promise<ObjectSeen | undefined> {
   try {
     const out = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return { lastModified: out.LastModified ?? new Date(0) };
+    return { lastModified: out.LastModified ?? new Date(0), contentType: out.ContentType, metadata: out.Metadata };
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     const name = (err as { name?: string }).name;

@@ -57,7 +57,7 @@ export async function runSmoke(given: StepContext, print: (line: string) => void
   );
   const parquetKeys = await step(
     `Wait for the transform's Parquet files of ${landed.snapshotDate}`,
-    () => waitForTables(ctx, landed, raw),
+    () => waitForTables(ctx, landed, raw, print),
     (keys) => `${keys.length} tables written`,
   );
   await step(

@@ -3,7 +3,8 @@ import { expect } from "chai";
 import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { GetPartitionCommand } from "@aws-sdk/client-glue";
 import { GetFunctionConfigurationCommand, InvokeCommand, ResourceNotFoundException } from "@aws-sdk/client-lambda";
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, type CopyObjectCommandInput } from "@aws-sdk/client-s3";
+import { MAX_RELANDS } from "../smoke/waitForTables";
 import { ExtractionIncompleteError } from "../lib/extract/errors";
 import { rejectedKeys } from "../lib/lake/layout";
 import { EXTRACTION_INCOMPLETE } from "../smoke/invokeExtractor";
@@ -219,6 +220,61 @@ describe("smoke check (mocked AWS, fake clock)", () => {
       // The files already seen are not asked for again.
       const others = stack.mocks.s3.commandCalls(HeadObjectCommand).filter((c) => c.args[0].input.Key === PARQUET_KEYS[0]);
       expect(others).to.have.length(1);
+    });
+
+    /**
+     * A stack deployed a minute before the smoke check: its S3 notification takes effect about five
+     * minutes after it was configured (S3 User Guide: "it usually takes about five minutes for the
+     * changes to take effect"), so the first landing triggers nothing. The fake S3 follows CopyObject
+     * as documented: a copy onto itself needs MetadataDirective REPLACE (else InvalidRequest), and is
+     * a new ObjectCreated event with a new Last-Modified (whole seconds), which triggers the
+     * transform once the notification is live.
+     */
+    function notificationNotLiveYet(clock: ReturnType<typeof fakeClock>, liveAt: number) {
+      let rawModified = RAW_TIME;
+      let tablesAt: number | undefined;
+      const copies: CopyObjectCommandInput[] = [];
+      stack.mocks.s3.on(HeadObjectCommand, { Key: RAW_KEY }).callsFake(() => ({ LastModified: rawModified, ContentType: "application/json" }));
+      stack.mocks.s3.on(CopyObjectCommand).callsFake((input: CopyObjectCommandInput) => {
+        copies.push(input);
+        if (input.MetadataDirective !== "REPLACE") throw Object.assign(new Error("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata"), { name: "InvalidRequest" });
+        rawModified = new Date(Math.floor(clock.now() / 1000) * 1000);
+        if (clock.now() >= liveAt) tablesAt = clock.now() + 10_000;
+        return { CopyObjectResult: { LastModified: rawModified } };
+      });
+      for (const key of PARQUET_KEYS) {
+        stack.mocks.s3.on(HeadObjectCommand, { Key: key }).callsFake(() => {
+          if (tablesAt === undefined || clock.now() < tablesAt) throw notFound();
+          return { LastModified: new Date(tablesAt) };
+        });
+      }
+      return copies;
+    }
+
+    it("lands the snapshot again when the transform never ran because the S3 trigger was not live yet (right after the first deploy), and passes", async () => {
+      healthyStack(stack);
+      const clock = fakeClock();
+      const deployedAt = clock.now() - 60_000;
+      const copies = notificationNotLiveYet(clock, deployedAt + 5 * 60_000);
+      const result = await runSmoke(context(stack, clock), print);
+      expect(result.parquetKeys).to.deep.equal(PARQUET_KEYS);
+      // Two copies: the first (after 120 s) still before the trigger was live, the second after.
+      expect(copies).to.have.length(2);
+      for (const c of copies) {
+        expect(c).to.deep.include({ Bucket: "lake-bucket-1234", Key: RAW_KEY, MetadataDirective: "REPLACE", ContentType: "application/json" });
+        expect(c.CopySource).to.equal(`lake-bucket-1234/${RAW_KEY.replace(/=/g, "%3D")}`);
+      }
+      expect(lines.filter((l) => l.includes("usually takes about five minutes"))).to.have.length(2);
+    });
+
+    it("fails after its copies when the transform still never runs, saying to check the trigger", async () => {
+      healthyStack(stack);
+      const clock = fakeClock();
+      const copies = notificationNotLiveYet(clock, Number.POSITIVE_INFINITY);
+      const f = await failure(runSmoke(context(stack, clock), print));
+      expect(f.step).to.equal(3);
+      expect(copies).to.have.length(MAX_RELANDS);
+      expect(f.failure.detail).to.include(`The transform never ran, even after landing the snapshot again ${MAX_RELANDS} time(s)`);
     });
 
     it("does not count a file older than the raw snapshot (an earlier run's)", async () => {
