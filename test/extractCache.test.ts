@@ -146,7 +146,8 @@ describe("artist and album cache (stand-in, development mode)", () => {
     const id = day1.artists[0].id;
     await store.put(cacheObjectKey("artists", id), "{ not json");
     const s = await standIn();
-    await extractPlaylist(clientFor(s), LONG_ID, "2026-11-26", { cache, now: DAY2 });
+    // Another process on day 2 (this one's CatalogCache keeps what it read and wrote in memory).
+    await extractPlaylist(clientFor(s), LONG_ID, "2026-11-26", { cache: new CatalogCache(store, cache.settings), now: DAY2 });
     expect(catalogPaths(s)).to.deep.equal([`/v1/artists/${id}`]);
   });
 
@@ -157,13 +158,18 @@ describe("artist and album cache (stand-in, development mode)", () => {
         if (key.startsWith(SPOTIFY_CACHE_PREFIX)) throw new Error("Access Denied");
         return store.put(key, body);
       },
+      // S3 denies a conditional PutObject (a claim) as it denies any other.
+      create: async (key: string, body: Uint8Array | string) => {
+        if (key.startsWith(SPOTIFY_CACHE_PREFIX)) throw new Error("Access Denied");
+        return store.create(key, body);
+      },
     });
     const { outcome, keys } = await (async () => {
       const [o] = await extractPlaylists({ client: clientFor(await standIn()), store: denying, playlistIds: [LONG_ID], snapshotDate: DATE, cache: new CatalogCache(denying, CACHE_DEFAULTS) });
       return { outcome: o, keys: await store.list("") };
     })();
     expect(outcome.ok).to.equal(false);
-    expect(outcome.error).to.match(/^Could not write cache\/spotify\/(artists|albums)\/\w+\.json in .* \(Access Denied\)\. The extractor needs to read and write under cache\/spotify\//);
+    expect(outcome.error).to.match(/^Could not write cache\/spotify\/[\w/-]+\.json in .* \(Access Denied\)\. The extractor needs to read and write under cache\/spotify\//);
     expect(keys).to.deep.equal([]);
   });
 

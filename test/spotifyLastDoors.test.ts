@@ -384,11 +384,11 @@ describe("defect 7: the cache and the checkpoint are checked before use", functi
   /** Day 1 fills the cache; `tamper` edits it; day 2 runs on a fresh stand-in. */
   async function dayTwo(tamper: (store: LocalStore, day1: Awaited<ReturnType<typeof extractPlaylist>>) => void | Promise<void>, options: Partial<StandInOptions> = {}) {
     const store = new LocalStore(tempDir());
-    const cache = new CatalogCache(store, settings);
-    const day1 = await extractPlaylist(clientFor(await standIn()), LONG_ID, "2026-11-24", { cache, now: DAY("2026-11-24") });
+    const day1 = await extractPlaylist(clientFor(await standIn()), LONG_ID, "2026-11-24", { cache: new CatalogCache(store, settings), now: DAY("2026-11-24") });
     await tamper(store, day1);
     const s = await standIn(options);
-    const day2 = await extractPlaylist(clientFor(s), LONG_ID, "2026-11-25", { cache, now: DAY("2026-11-25") });
+    // A new process (container) on day 2: it reads the cache from the store.
+    const day2 = await extractPlaylist(clientFor(s), LONG_ID, "2026-11-25", { cache: new CatalogCache(store, settings), now: DAY("2026-11-25") });
     return { s, day1, day2, store };
   }
 

@@ -48,21 +48,41 @@ const DAY_MS = 86_400_000;
 /** Whole days from the day of `fetchedAt` to `today` (YYYY-MM-DD, both UTC). */
 export const ageInDays = (fetchedAt: string, today: string) => Math.round((Date.parse(today) - Date.parse(fetchedAt.slice(0, 10))) / DAY_MS);
 
+/**
+ * Entries one CatalogCache keeps in memory once read or written (a Lambda container's playlists
+ * share it): each is read from the store and checked once per container, not once per playlist.
+ * Bounded, oldest first out: at a few KiB an entry, this is tens of MiB at most.
+ */
+export const MEMORY_ENTRIES = 20_000;
+
 export class CatalogCache {
+  /** Checked entries by "kind/id"; one another extraction has since replaced in the store is older, still valid, and refreshed as its age says. */
+  private readonly known = new Map<string, CachedObject>();
+
   constructor(
     readonly store: ObjectStore,
     readonly settings: CacheSettings,
   ) {}
 
-  /** The cached entries of these ids (`today`: YYYY-MM-DD, UTC); missing and rejected ones are left out (and fetched again). */
-  async read(ids: IdsByKind, today: string): Promise<CachedCatalog> {
+  private remember(kind: CatalogKind, id: string, entry: CachedObject): void {
+    const key = `${kind}/${id}`;
+    this.known.delete(key);
+    this.known.set(key, entry);
+    if (this.known.size > MEMORY_ENTRIES) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /**
+   * The cached entries of these ids (`today`: YYYY-MM-DD, UTC); missing and rejected ones are left out
+   * (and fetched again). `from: "store"` skips the memory: for objects another extraction is fetching now.
+   */
+  async read(ids: IdsByKind, today: string, from: "memory or store" | "store" = "memory or store"): Promise<CachedCatalog> {
     const out: CachedCatalog = { artists: new Map(), albums: new Map(), rejected: 0 };
     const work = CATALOG_KINDS.flatMap((kind) => ids[kind].filter(isCacheableId).map((id) => ({ kind, id })));
     let next = 0;
     const worker = async () => {
       while (next < work.length) {
         const { kind, id } = work[next++];
-        const entry = await this.readOne(kind, id, today);
+        const entry = await this.readOne(kind, id, today, from === "store");
         if (entry === "rejected") out.rejected++;
         else if (entry) out[kind].set(id, entry);
       }
@@ -71,7 +91,9 @@ export class CatalogCache {
     return out;
   }
 
-  private async readOne(kind: CatalogKind, id: string, today: string): Promise<CachedObject | "rejected" | undefined> {
+  private async readOne(kind: CatalogKind, id: string, today: string, storeOnly: boolean): Promise<CachedObject | "rejected" | undefined> {
+    const known = storeOnly ? undefined : this.known.get(`${kind}/${id}`);
+    if (known && ageInDays(known.fetched_at, today) >= 0) return known;
     const json = await readStoredJson(this.store, cacheObjectKey(kind, id));
     if (json === undefined) return undefined;
     const parsed = ENTRY_SCHEMAS[kind].safeParse(json);
@@ -79,12 +101,15 @@ export class CatalogCache {
     const object = parsed.data.object;
     if (object && (object.id !== id || ((object as { type?: unknown }).type !== undefined && (object as { type?: unknown }).type !== SINGULAR[kind]))) return "rejected";
     if (ageInDays(parsed.data.fetched_at, today) < 0) return "rejected"; // fetched "in the future": its age cannot be known
-    return { fetched_at: parsed.data.fetched_at, object: object ? (json as { object: Artist | Album }).object : null };
+    const entry = { fetched_at: parsed.data.fetched_at, object: object ? (json as { object: Artist | Album }).object : null };
+    this.remember(kind, id, entry);
+    return entry;
   }
 
   async write(kind: CatalogKind, id: string, object: Artist | Album | null, fetchedAt: string): Promise<void> {
     if (!isCacheableId(id)) return;
     await writeStoredJson(this.store, cacheObjectKey(kind, id), { fetched_at: fetchedAt, object });
+    this.remember(kind, id, { fetched_at: fetchedAt, object });
   }
 
   /** True when the batch endpoints answered 403/404 within the reuse period: go straight to one id per call. */
@@ -98,6 +123,19 @@ export class CatalogCache {
   async recordBatchRefused(at: string): Promise<void> {
     await writeStoredJson(this.store, BATCH_ENDPOINTS_KEY, { refused_at: at });
   }
+
+  /** The batch endpoints answered a probe: recorded so that extractions waiting for the day's probe go on in batch mode. */
+  async recordBatchAccepted(at: string): Promise<void> {
+    await writeStoredJson(this.store, BATCH_ENDPOINTS_KEY, { accepted_at: at });
+  }
+
+  /** What a probe of the batch endpoints found today, if one did. */
+  async batchProbedToday(today: string): Promise<"refused" | "accepted" | undefined> {
+    const json = (await readStoredJson(this.store, BATCH_ENDPOINTS_KEY)) as { refused_at?: unknown; accepted_at?: unknown } | null | undefined;
+    if (typeof json?.refused_at === "string" && json.refused_at.slice(0, 10) === today) return "refused";
+    if (typeof json?.accepted_at === "string" && json.accepted_at.slice(0, 10) === today) return "accepted";
+    return undefined;
+  }
 }
 
 /**
@@ -106,6 +144,17 @@ export class CatalogCache {
  * objects these ids already had refreshed today (by another playlist's run) count against it.
  */
 export function planRefresh(cached: CachedCatalog, today: string, settings: CacheSettings): IdsByKind {
+  const { stale, ahead } = refreshCandidates(cached, today, settings);
+  const plan: IdsByKind = { artists: [], albums: [] };
+  for (const { kind, id } of [...stale, ...ahead]) plan[kind].push(id);
+  return plan;
+}
+
+/**
+ * planRefresh in two parts: `stale`, every object too old to reuse (it must be fetched), and
+ * `ahead`, the oldest others within the day's allowance, in the order they should go.
+ */
+export function refreshCandidates(cached: CachedCatalog, today: string, settings: CacheSettings): { stale: { kind: CatalogKind; id: string }[]; ahead: { kind: CatalogKind; id: string }[] } {
   const stale: { kind: CatalogKind; id: string }[] = [];
   const older: { kind: CatalogKind; id: string; at: string }[] = [];
   let fetchedToday = 0;
@@ -118,8 +167,6 @@ export function planRefresh(cached: CachedCatalog, today: string, settings: Cach
     }
   }
   older.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const ahead = older.slice(0, Math.max(0, settings.dailyRefresh - fetchedToday - stale.length));
-  const plan: IdsByKind = { artists: [], albums: [] };
-  for (const { kind, id } of [...stale, ...ahead]) plan[kind].push(id);
-  return plan;
+  const ahead = older.slice(0, Math.max(0, settings.dailyRefresh - fetchedToday - stale.length)).map(({ kind, id }) => ({ kind, id }));
+  return { stale, ahead };
 }

@@ -17,12 +17,15 @@ import { InvalidResponseError } from "../spotify/errors";
 import { describeZodError, readEntry, type Album, type Artist, type PlaylistEntry } from "../spotify/schemas";
 import { copyStats, statsSince } from "../spotify/stats";
 import { byId } from "../util/collections";
-import { CATALOG_KINDS, planRefresh, type CachedCatalog, type CatalogCache, type CatalogKind, type IdsByKind } from "./catalogCache";
+import { CATALOG_KINDS, ageInDays, refreshCandidates, type CachedCatalog, type CatalogCache, type CatalogKind, type IdsByKind } from "./catalogCache";
+import { CLAIM_POLL_MS, Claims } from "./claims";
 import { CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint";
 import { Deadline, type RemainingTime } from "./deadline";
 import { ExtractionIncompleteError } from "./errors";
 import { fetchCatalog, type CatalogObject } from "./fetchCatalog";
 import { fetchPages, type FetchedPages } from "./pages";
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type ProgressEvent = { playlistId: string; phase: "playlist" | "items" | "artists" | "albums" | "done"; done: number; total?: number };
 
@@ -146,7 +149,15 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
 
   // Which objects to fetch: those not cached (or unreadable), and the day's planned refreshes not done yet by this run.
   const cached: CachedCatalog = cache ? await cache.read(ids, today) : { artists: new Map(), albums: new Map(), rejected: 0 };
-  if (cache && !checkpoint.refresh) checkpoint.refresh = planRefresh(cached, today, cache.settings);
+  // Extractions running at the same time share the day's work through claims in the store (lib/extract/claims.ts).
+  const claims = cache ? new Claims(cache.store, today, `${playlistId}@${checkpoint.started_at}`) : undefined;
+  if (cache && !checkpoint.refresh) {
+    // Every stale object, then the oldest others within the day's allowance, which all the day's extractions share.
+    const { stale, ahead } = refreshCandidates(cached, today, cache.settings);
+    const granted = await claims!.slots("refresh", stale.length + ahead.length, cache.settings.dailyRefresh);
+    checkpoint.refresh = { artists: [], albums: [] };
+    for (const { kind, id } of [...stale, ...ahead.slice(0, Math.max(0, granted - stale.length))]) checkpoint.refresh[kind].push(id);
+  }
   const refresh = { artists: new Set(checkpoint.refresh?.artists), albums: new Set(checkpoint.refresh?.albums) };
   const toFetch: IdsByKind = { artists: [], albums: [] };
   for (const kind of CATALOG_KINDS) {
@@ -156,18 +167,55 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
     });
   }
   if (cache && client.enrichmentMode === "batch" && (await cache.batchRefusedRecently(today))) client.enrichmentMode = "single";
+  // One extraction of the day probes the batch endpoints; the others wait for what it found.
+  let prober = true;
+  if (cache && claims!.coordinated && client.enrichmentMode === "batch" && CATALOG_KINDS.some((k) => toFetch[k].length > 0) && !(await claims!.claim("batch-probe"))) {
+    prober = false;
+    for (;;) {
+      const found = await cache.batchProbedToday(today);
+      if (found === "refused") client.enrichmentMode = "single";
+      if (found || deadline.passed || (await claims!.isStale("batch-probe"))) break;
+      await sleep(CLAIM_POLL_MS);
+    }
+  }
   const modeBefore = client.enrichmentMode;
-  const fetched = await deadline.settle(
-    fetchCatalog(client, toFetch, {
-      deadline,
-      onFetched: cache ? (kind, id, object) => cache.write(kind, id, object, now().toISOString()) : undefined,
-      onProgress: (kind, done, total) => emit(kind, done, total),
-    }),
-  );
+  const onFetched = cache ? (kind: CatalogKind, id: string, object: CatalogObject | null) => cache.write(kind, id, object, now().toISOString()) : undefined;
+  // Only objects the cache lacks (or holds too old to use) are claimed; a refresh ahead of age is covered by its slot.
+  const claim = claims?.coordinated
+    ? (kind: CatalogKind, id: string) => (cached[kind].has(id) && !isStale(cached[kind].get(id)!) ? Promise.resolve(true) : claims.claim(`${kind}/${id}`))
+    : undefined;
+  const isStale = (entry: { fetched_at: string }) => ageInDays(entry.fetched_at, today) >= cache!.settings.maxAgeDays;
+  const fetched = await deadline.settle(fetchCatalog(client, toFetch, { deadline, onFetched, claim, onProgress: (kind, done, total) => emit(kind, done, total) }));
   if (cache && modeBefore === "batch" && client.enrichmentMode === "single") await cache.recordBatchRefused(now().toISOString());
+  else if (cache && prober && modeBefore === "batch" && fetched?.value.complete && CATALOG_KINDS.some((k) => fetched.value.found[k].size > 0)) await cache.recordBatchAccepted(now().toISOString());
   if (!fetched?.value.complete) {
     const got = fetched?.value.found;
     return stop(CATALOG_KINDS.reduce((n, kind) => n + toFetch[kind].filter((id) => !got?.[kind].has(id)).length, 0));
+  }
+  // What other extractions claimed: wait until it is in the cache (fetched today), or take over a claim gone stale.
+  const pending = fetched.value.deferred;
+  while (cache && CATALOG_KINDS.some((k) => pending[k].length > 0)) {
+    const landed = await cache.read(pending, today, "store");
+    for (const kind of CATALOG_KINDS) {
+      pending[kind] = pending[kind].filter((id) => {
+        const entry = landed[kind].get(id);
+        if (!entry || ageInDays(entry.fetched_at, today) !== 0) return true;
+        cached[kind].set(id, entry);
+        return false;
+      });
+    }
+    if (!CATALOG_KINDS.some((k) => pending[k].length > 0)) break;
+    if (deadline.passed) return stop(CATALOG_KINDS.reduce((n, kind) => n + pending[kind].length, 0));
+    const orphaned: IdsByKind = { artists: [], albums: [] };
+    for (const kind of CATALOG_KINDS) for (const id of pending[kind]) if (await claims!.isStale(`${kind}/${id}`)) orphaned[kind].push(id);
+    if (CATALOG_KINDS.some((k) => orphaned[k].length > 0)) {
+      const taken = await deadline.settle(fetchCatalog(client, orphaned, { deadline, onFetched }));
+      if (!taken?.value.complete) return stop(CATALOG_KINDS.reduce((n, kind) => n + pending[kind].length, 0));
+      for (const kind of CATALOG_KINDS) for (const [id, object] of taken.value.found[kind]) fetched.value.found[kind].set(id, object);
+      for (const kind of CATALOG_KINDS) pending[kind] = pending[kind].filter((id) => !taken.value.found[kind].has(id));
+      continue;
+    }
+    await sleep(CLAIM_POLL_MS);
   }
 
   // The complete catalog: what was fetched now, else the cached object, under the object's own id.

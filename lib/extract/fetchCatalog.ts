@@ -3,7 +3,8 @@
  * when one answers 403/404 (removed for development-mode apps in February 2026), one id per
  * call for the rest of the run. The first batch call goes alone, so a refusal costs one call.
  * Each answer is handed to `onFetched` (the cache writes it) before the next call starts, and
- * no call starts once the deadline passed.
+ * no call starts once the deadline passed. With `claim`, an id is fetched only by the extraction
+ * that claims it (lib/extract/claims.ts); the others are handed back as `deferred`.
  */
 import { ALBUMS_BATCH, ARTISTS_BATCH, type SpotifyClient } from "../spotify/client";
 import { SpotifyApiError } from "../spotify/errors";
@@ -17,8 +18,10 @@ export type CatalogObject = Artist | Album;
 export interface FetchedCatalog {
   /** By the id asked for: the object Spotify sent (checked to carry that id, lib/spotify/client.ts checkAnswers), or null when it has none. */
   found: Record<CatalogKind, Map<string, CatalogObject | null>>;
-  /** False when the deadline stopped the fetching before every id was answered. */
+  /** False when the deadline stopped the fetching before every id was answered or deferred. */
   complete: boolean;
+  /** Ids another extraction claimed: it fetches them, this one waits for them in the cache. */
+  deferred: IdsByKind;
 }
 
 export type CatalogProgress = (kind: CatalogKind, done: number, total: number) => void;
@@ -35,9 +38,19 @@ interface Task {
 export async function fetchCatalog(
   client: SpotifyClient,
   ids: IdsByKind,
-  options: { deadline: Deadline; onFetched?: OnFetched; onProgress?: CatalogProgress },
+  options: { deadline: Deadline; onFetched?: OnFetched; onProgress?: CatalogProgress; claim?: (kind: CatalogKind, id: string) => Promise<boolean> },
 ): Promise<FetchedCatalog> {
   const found: FetchedCatalog["found"] = { artists: new Map(), albums: new Map() };
+  const deferred: IdsByKind = { artists: [], albums: [] };
+  /** The ids of `asked` this extraction holds the claim of; the others are deferred. */
+  const mine = async (kind: CatalogKind, asked: string[]): Promise<string[]> => {
+    if (!options.claim) return asked;
+    const held = await Promise.all(asked.map((id) => options.claim!(kind, id)));
+    asked.forEach((id, i) => {
+      if (!held[i] && !deferred[kind].includes(id)) deferred[kind].push(id);
+    });
+    return asked.filter((_, i) => held[i]);
+  };
   const done = { artists: 0, albums: 0 };
   const keep = async (kind: CatalogKind, asked: string[], answers: (CatalogObject | null)[]) => {
     await Promise.all(
@@ -51,9 +64,15 @@ export async function fetchCatalog(
     options.onProgress?.(kind, done[kind], ids[kind].length);
   };
 
-  const batch = async ({ kind, ids: asked }: Task) =>
-    keep(kind, asked, kind === "artists" ? await client.getArtistsBatch(asked) : await client.getAlbumsBatch(asked));
+  /** One batch call for the ids of the task this extraction holds; false when it holds none (no call made). */
+  const batch = async ({ kind, ids: wanted }: Task): Promise<boolean> => {
+    const asked = await mine(kind, wanted);
+    if (asked.length === 0) return false;
+    await keep(kind, asked, kind === "artists" ? await client.getArtistsBatch(asked) : await client.getAlbumsBatch(asked));
+    return true;
+  };
   const single = async ({ kind, ids: [id] }: Task) => {
+    if ((await mine(kind, [id])).length === 0) return;
     let object: CatalogObject | null;
     try {
       object = kind === "artists" ? await client.getArtist(id) : await client.getAlbum(id);
@@ -71,8 +90,7 @@ export async function fetchCatalog(
   if (client.enrichmentMode === "batch" && batches.length > 0 && !options.deadline.passed) {
     // Probe with one batch call alone: if batches are refused, only this call is extra.
     try {
-      await batch(batches[0]);
-      batches.shift();
+      while (batches.length > 0 && !(await batch(batches.shift()!)));
     } catch (err) {
       if (!isBatchRefusal(err)) throw err;
       client.enrichmentMode = "single";
@@ -80,13 +98,13 @@ export async function fetchCatalog(
   }
   const concurrency = client.config.concurrency;
   if (client.enrichmentMode === "batch") {
-    await runPool(batches, concurrency, options.deadline, batch);
+    await runPool(batches, concurrency, options.deadline, async (task) => void (await batch(task)));
   } else {
     function* singles(): Generator<Task> {
-      for (const kind of ["artists", "albums"] as const) for (const id of ids[kind]) if (!found[kind].has(id)) yield { kind, ids: [id] };
+      for (const kind of ["artists", "albums"] as const) for (const id of ids[kind]) if (!found[kind].has(id) && !deferred[kind].includes(id)) yield { kind, ids: [id] };
     }
     await runPool(singles(), concurrency, options.deadline, single);
   }
-  const complete = ids.artists.every((id) => found.artists.has(id)) && ids.albums.every((id) => found.albums.has(id));
-  return { found, complete };
+  const settled = (kind: CatalogKind) => ids[kind].every((id) => found[kind].has(id) || deferred[kind].includes(id));
+  return { found, complete: settled("artists") && settled("albums"), deferred };
 }

@@ -81,6 +81,23 @@ export class LocalStore implements ObjectStore {
     }
   }
 
+  /** ObjectStore.create: the body goes to a temporary file that is hard-linked to the key; link(2) fails with EEXIST when the key exists, atomically. */
+  async create(key: string, body: Uint8Array | string): Promise<boolean> {
+    const target = this.pathOf(key);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const tmp = tmpPathFor(target, randomBytes(4).toString("hex"));
+    try {
+      await fs.writeFile(tmp, body);
+      await fs.link(tmp, target);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
   async get(key: string): Promise<Uint8Array> {
     try {
       return await fs.readFile(this.pathOf(key));

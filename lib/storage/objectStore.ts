@@ -13,6 +13,12 @@ export interface ObjectStore {
    * you keep. Optional; throws ObjectNotFoundError as get does.
    */
   getPieces?(key: string): AsyncIterable<Uint8Array>;
+  /**
+   * Writes the object only if the key does not exist yet; true when this call created it. Of
+   * writers racing for one key exactly one gets true: concurrent extractions claim work with it
+   * (lib/extract/claims.ts). Optional: without it a store offers no coordination.
+   */
+  create?(key: string, body: Uint8Array | string, contentType?: string): Promise<boolean>;
   exists(key: string): Promise<boolean>;
   /** Every key under the prefix, sorted. */
   list(prefix: string): Promise<string[]>;

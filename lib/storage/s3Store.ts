@@ -69,6 +69,25 @@ export class S3Store implements ObjectStore {
     );
   }
 
+  /**
+   * ObjectStore.create as a conditional PutObject: with If-None-Match "*" S3 writes the object only
+   * if the key does not exist, and answers 412 Precondition Failed when it does, or 409
+   * ConditionalRequestConflict while a concurrent conditional write of the key is in progress
+   * (Amazon S3 User Guide, "How to prevent object overwrites with conditional writes"). Both: not ours.
+   */
+  async create(key: string, body: Uint8Array | string, contentType?: string): Promise<boolean> {
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength, ContentType: contentType ?? contentTypeFor(key), IfNoneMatch: "*" }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof S3ServiceException && (err.$metadata.httpStatusCode === 412 || err.$metadata.httpStatusCode === 409)) return false;
+      throw err;
+    }
+  }
+
   async get(key: string): Promise<Uint8Array> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));

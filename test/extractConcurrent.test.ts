@@ -1,0 +1,88 @@
+/**
+ * Extractions at the same time on one lake (two Lambda containers fed by one queue): they share
+ * nothing but the store, and through its create-only writes (lib/extract/claims.ts) each artist
+ * and album is fetched once for both, the day's refresh allowance is shared, and a claim left by
+ * an extraction that died is taken over.
+ */
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { CatalogCache } from "../lib/extract/catalogCache";
+import { claimsPrefix } from "../lib/extract/claims";
+import { extractPlaylist } from "../lib/extract/extractPlaylist";
+import { SpotifyClient } from "../lib/spotify/client";
+import { startSpotifyStandIn, type StandIn } from "../lib/standin/spotifyStandIn";
+import { LocalStore } from "../lib/storage/localStore";
+import { LONG_ID, testData } from "./support/spotifyTestData";
+
+/** A second user playlist: the long one's entries in reverse, so both need the same artists and albums at different times. */
+const OTHER_ID = "2otherPlaylistOfUser0A";
+function data() {
+  const d = testData();
+  const long = d.playlists[LONG_ID];
+  d.playlists[OTHER_ID] = { playlist: { ...long.playlist, id: OTHER_ID, uri: `spotify:playlist:${OTHER_ID}` }, entries: [...long.entries].reverse() };
+  return d;
+}
+const DAY = (date: string) => () => new Date(`${date}T06:00:00.000Z`);
+const clientFor = (s: StandIn) =>
+  new SpotifyClient({ clientId: "client", clientSecret: "secret", apiUrl: s.apiUrl, accountsUrl: s.accountsUrl, concurrency: 4, timeoutMs: 5000, maxWaitS: 5, retryLimit: 2, backoffBaseMs: 5, backoffLimitMs: 50 });
+
+describe("extractions at the same time on one lake", function () {
+  this.timeout(60_000);
+  const servers: StandIn[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  async function setup(settings = { maxAgeDays: 30, dailyRefresh: 0 }) {
+    const s = await startSpotifyStandIn({ data: data() });
+    servers.push(s);
+    const dir = mkdtempSync(path.join(tmpdir(), "concurrent-"));
+    dirs.push(dir);
+    // One CatalogCache per "container", over the one lake.
+    const container = () => ({ client: clientFor(s), cache: new CatalogCache(new LocalStore(dir), settings) });
+    return { s, dir, container };
+  }
+
+  it("fetch each artist and album once between them, and both snapshots are whole", async () => {
+    const { s, container } = await setup();
+    const [a, b] = [container(), container()];
+    const [one, two] = await Promise.all([
+      extractPlaylist(a.client, LONG_ID, "2026-11-25", { cache: a.cache, now: DAY("2026-11-25") }),
+      extractPlaylist(b.client, OTHER_ID, "2026-11-25", { cache: b.cache, now: DAY("2026-11-25") }),
+    ]);
+    expect(one.artists.map((x) => x.id)).to.deep.equal(two.artists.map((x) => x.id));
+    expect(one.albums.map((x) => x.id)).to.deep.equal(two.albums.map((x) => x.id));
+    expect(s.counts().artist).to.equal(one.artists.length);
+    expect(s.counts().album).to.equal(one.albums.length);
+    expect(s.counts().artists_batch + s.counts().albums_batch).to.equal(1); // one probe of the batch endpoints for both
+  });
+
+  it("share the day's refresh allowance", async () => {
+    const { s, container } = await setup({ maxAgeDays: 30, dailyRefresh: 10 });
+    const first = container();
+    await extractPlaylist(first.client, LONG_ID, "2026-11-25", { cache: first.cache, now: DAY("2026-11-25") });
+    const before = s.counts().artist + s.counts().album;
+    const [a, b] = [container(), container()];
+    await Promise.all([
+      extractPlaylist(a.client, LONG_ID, "2026-11-26", { cache: a.cache, now: DAY("2026-11-26") }),
+      extractPlaylist(b.client, OTHER_ID, "2026-11-26", { cache: b.cache, now: DAY("2026-11-26") }),
+    ]);
+    expect(s.counts().artist + s.counts().album - before).to.equal(10);
+  });
+
+  it("take over an object whose claim was left by an extraction that died", async () => {
+    const { s, dir, container } = await setup();
+    const probe = await extractPlaylist(clientFor(s), LONG_ID, "2026-11-24", { now: DAY("2026-11-24") });
+    const id = probe.artists[0].id;
+    const store = new LocalStore(dir);
+    await store.put(`${claimsPrefix("2026-11-25")}artists/${id}.json`, JSON.stringify({ owner: "a run that died", at: "2026-11-25T05:00:00.000Z" }));
+    const before = s.counts().artist;
+    const a = container();
+    const snapshot = await extractPlaylist(a.client, LONG_ID, "2026-11-25", { cache: a.cache, now: DAY("2026-11-25") });
+    expect(snapshot.artists.map((x) => x.id)).to.include(id);
+    expect(s.counts().artist - before).to.equal(probe.artists.length);
+  });
+});
