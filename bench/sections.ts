@@ -7,6 +7,7 @@ import { snapshotToTables } from "../lib/transform/toTables";
 import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
 import { runDailyBench } from "./daily";
 import { runExtractCase, type ExtractResult } from "./extract";
+import { fleetLines, runFleetBench } from "./fleet";
 import { runLambdaBench } from "./lambda";
 import { quotaLines, runQuotaBench } from "./quota";
 import { compareParquetWriters } from "./parquetWriters";
@@ -64,6 +65,14 @@ export const SECTIONS: BenchSection[] = [
           `daily          day 2 with 1 % of entries replaced: ${daily.day2_changed_calls} vs lower bound ${daily.day2_changed_lower_bound} (${daily.day2_changed_new_ids} new ids)  ${mark(t.day2_changed_calls_eq_lower_bound.pass)}`,
         ],
       };
+    },
+  },
+  {
+    name: "fleet",
+    title: "fleet: 200 playlists sharing artists and albums, two at a time, over two days with the cache (development mode, rate limited)",
+    run: async () => {
+      const fleet = await runFleetBench();
+      return { results: { fleet }, lines: fleetLines(fleet, mark) };
     },
   },
   {

@@ -5,10 +5,13 @@
  * → {ready, apiUrl, accountsUrl}; ← "counts" → {counts, http429, neighbour}; ← "close" → exits.
  */
 import { startSpotifyStandIn, type StandInOptions } from "../lib/standin/spotifyStandIn";
+import { generateFleet, type FleetOptions } from "./generateFleet";
 import { generatePlaylist } from "./generatePlaylist";
 
 export interface StandInProcessOptions {
   items: number;
+  /** Serve a fleet of playlists (bench/generateFleet.ts) instead of one playlist of `items`. */
+  fleet?: FleetOptions;
   batchEndpoints: boolean;
   rateLimit?: StandInOptions["rateLimit"];
   credentials: { clientId: string; clientSecret: string };
@@ -17,7 +20,7 @@ export interface StandInProcessOptions {
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2]) as StandInProcessOptions;
   const standIn = await startSpotifyStandIn({
-    data: generatePlaylist({ items: options.items }),
+    data: options.fleet ? generateFleet(options.fleet) : generatePlaylist({ items: options.items }),
     batchEndpoints: options.batchEndpoints,
     rateLimit: options.rateLimit,
     credentials: options.credentials,
