@@ -4,6 +4,8 @@
  * and album is fetched once for both, the day's refresh allowance is shared, and a claim left by
  * an extraction that died is taken over.
  */
+import { PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +16,7 @@ import { extractPlaylist } from "../lib/extract/extractPlaylist";
 import { SpotifyClient } from "../lib/spotify/client";
 import { startSpotifyStandIn, type StandIn } from "../lib/standin/spotifyStandIn";
 import { LocalStore } from "../lib/storage/localStore";
+import { S3Store } from "../lib/storage/s3Store";
 import { LONG_ID, testData } from "./support/spotifyTestData";
 
 /** A second user playlist: the long one's entries in reverse, so both need the same artists and albums at different times. */
@@ -84,5 +87,21 @@ describe("extractions at the same time on one lake", function () {
     const snapshot = await extractPlaylist(a.client, LONG_ID, "2026-11-25", { cache: a.cache, now: DAY("2026-11-25") });
     expect(snapshot.artists.map((x) => x.id)).to.include(id);
     expect(s.counts().artist - before).to.equal(probe.artists.length);
+  });
+});
+
+describe("S3Store.create (a claim on S3)", () => {
+  it("puts with If-None-Match * and reads 412 (the key exists) or 409 (a concurrent conditional write) as not created", async () => {
+    const s3 = mockClient(S3Client);
+    const store = new S3Store({ bucket: "lake", client: new S3Client({ region: "us-east-1" }) });
+    const refused = (status: number, name: string) => new S3ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: status }, message: name });
+    s3.on(PutObjectCommand).resolvesOnce({}).rejectsOnce(refused(412, "PreconditionFailed")).rejectsOnce(refused(409, "ConditionalRequestConflict")).rejectsOnce(refused(403, "AccessDenied"));
+    expect(await store.create("cache/spotify/claims/2026-11-25/artists/x.json", "{}")).to.equal(true);
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input).to.include({ Bucket: "lake", Key: "cache/spotify/claims/2026-11-25/artists/x.json", IfNoneMatch: "*" });
+    expect(await store.create("k", "{}")).to.equal(false);
+    expect(await store.create("k", "{}")).to.equal(false);
+    const err = await store.create("k", "{}").catch((e: unknown) => e as Error);
+    expect((err as Error).name).to.equal("AccessDenied");
+    s3.restore();
   });
 });
