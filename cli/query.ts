@@ -3,12 +3,13 @@
  * with DuckDB standing in for Athena (same tables, same views). Instead of SQL, the name of a
  * file in sql/queries (e.g. top_songs) runs that query.
  */
-import { parseArgs } from "node:util";
 import * as path from "node:path";
 import { openLake, LakeNotFoundError, type LakeDb } from "../lib/query/lakeDb";
 import { loadQueries } from "../lib/query/sqlFiles";
 import { OUTPUT_FORMATS, renderRows, type OutputFormat } from "../lib/query/renderRows";
 import { terminalSafe } from "../lib/query/terminalText";
+import { runAsMain } from "./runAsMain";
+import { processIo, readFlags, type CliIo } from "./commandFlags";
 
 const usage = () => `Usage: npm run query -- [--lake DIR] [--format table|json|csv] "SQL" | QUERY_NAME
 
@@ -21,39 +22,18 @@ ${loadQueries()
 
 Example: npm run query -- --format json "select count(*) as n from latest_snapshot"`;
 
-export interface QueryCliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const defaultIo: QueryCliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-
 /** Runs the command; returns the exit code (0 ok, 1 query or lake error, 2 usage error). */
-export async function runQueryCli(argv: string[], io: QueryCliIo = defaultIo): Promise<number> {
-  let values: { lake?: string; format?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { lake: { type: "string" }, format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${usage()}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(`${usage()}\n`);
-    return 0;
-  }
+export async function runQueryCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const flags = readFlags(argv, { lake: { type: "string" }, format: { type: "string", short: "f" } }, usage(), io, true);
+  if ("exit" in flags) return flags.exit;
+  const { values, positionals } = flags;
   if (values.lake !== undefined && values.lake.trim() === "") {
     io.err(`--lake needs a folder, for example --lake lake; it was empty.\n\n${usage()}\n`);
     return 2;
   }
   const format = (values.format ?? "table") as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) {
-    io.err(`Unknown format "${values.format}": use table, json or csv.\n\n${usage()}\n`);
+    io.err(`Unknown format "${terminalSafe(String(values.format))}": use table, json or csv.\n\n${usage()}\n`);
     return 2;
   }
   if (positionals.length !== 1 || positionals[0].trim() === "") {
@@ -84,14 +64,4 @@ export async function runQueryCli(argv: string[], io: QueryCliIo = defaultIo): P
   }
 }
 
-if (require.main === module) {
-  runQueryCli(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsMain(runQueryCli);

@@ -2,10 +2,11 @@
  * `npm run report -- [--lake DIR] [--out FILE]`: writes the lake's history page, one
  * self-contained HTML file (lib/report/historyPage.ts), and prints its path.
  */
-import { parseArgs } from "node:util";
 import * as path from "node:path";
 import { openLake, LakeNotFoundError } from "../lib/query/lakeDb";
 import { terminalSafe } from "../lib/query/terminalText";
+import { runAsMain } from "./runAsMain";
+import { processIo, readFlags, type CliIo } from "./commandFlags";
 import { PAGE_FILE_NAME, writeHistoryPage } from "../lib/report/writePage";
 
 const USAGE = `Usage: npm run report -- [--lake DIR] [--out FILE]
@@ -15,33 +16,13 @@ const USAGE = `Usage: npm run report -- [--lake DIR] [--out FILE]
 
 The page is one HTML file with everything inline: open it in any browser, offline.`;
 
-export interface ReportCliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const defaultIo: ReportCliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-
 /** Runs the command; returns the exit code (0 written, 1 lake or write error, 2 usage error). */
-export async function runReportCli(argv: string[], io: ReportCliIo = defaultIo): Promise<number> {
-  let values: { lake?: string; out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { lake: { type: "string" }, out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (err) {
-    io.err(`${terminalSafe((err as Error).message)}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
+export async function runReportCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const flags = readFlags(argv, { lake: { type: "string" }, out: { type: "string", short: "o" } }, USAGE, io);
+  if ("exit" in flags) return flags.exit;
+  const { values } = flags;
   for (const flag of ["lake", "out"] as const) {
-    if (values[flag] !== undefined && values[flag]!.trim() === "") {
+    if (values[flag] !== undefined && values[flag].trim() === "") {
       io.err(`--${flag} needs a path; it was empty.\n\n${USAGE}\n`);
       return 2;
     }
@@ -67,14 +48,4 @@ export async function runReportCli(argv: string[], io: ReportCliIo = defaultIo):
   }
 }
 
-if (require.main === module) {
-  runReportCli(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${terminalSafe((err as Error).stack ?? String(err))}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsMain(runReportCli);

@@ -4,12 +4,13 @@
  * the rejected files with their reasons.
  */
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import * as path from "node:path";
 import { LocalStore } from "../lib/storage/localStore";
 import { lakeStatus } from "../lib/report/lakeStatus";
 import { renderRows } from "../lib/query/renderRows";
 import { terminalSafe } from "../lib/query/terminalText";
+import { runAsMain } from "./runAsMain";
+import { processIo, readFlags, type CliIo } from "./commandFlags";
 import { oneLine } from "./oneLine";
 
 const USAGE = `Usage: npm run status -- [--lake DIR] [--format table|json]
@@ -17,28 +18,13 @@ const USAGE = `Usage: npm run status -- [--lake DIR] [--format table|json]
   --lake DIR      the lake folder (default: ./lake)
   --format FMT    table (default) or json`;
 
-export interface StatusCliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const defaultIo: StatusCliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-
 /** Shows a few gaps in full; the rest are counted. */
 const GAPS_SHOWN = 5;
 
-export async function runStatusCli(argv: string[], io: StatusCliIo = defaultIo): Promise<number> {
-  let values: { lake?: string; format?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { lake: { type: "string" }, format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } }, strict: true }));
-  } catch (err) {
-    io.err(`${terminalSafe((err as Error).message)}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
+export async function runStatusCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const flags = readFlags(argv, { lake: { type: "string" }, format: { type: "string", short: "f" } }, USAGE, io);
+  if ("exit" in flags) return flags.exit;
+  const { values } = flags;
   const format = values.format ?? "table";
   if (format !== "table" && format !== "json") {
     io.err(`Unknown format "${terminalSafe(format)}": use table or json.\n\n${USAGE}\n`);
@@ -70,14 +56,4 @@ export async function runStatusCli(argv: string[], io: StatusCliIo = defaultIo):
   return 0;
 }
 
-if (require.main === module) {
-  runStatusCli(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${terminalSafe((err as Error).stack ?? String(err))}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsMain(runStatusCli);

@@ -78,7 +78,7 @@ describe("terminal output of names from the data", () => {
       const text = chunks.join("");
       expect(code, text).to.equal(0);
       expect(text).not.to.match(CONTROL);
-      expect(text).to.contain(`Top 10 of "${terminalSafe(HOSTILE_PLAYLIST)}"`);
+      expect(text).to.contain(`"${terminalSafe(HOSTILE_PLAYLIST)}" on 2026-11-21 (1 snapshot day)`);
       expect(text).to.contain("␛[2J␛[31mRed<U+009B>0m");
     });
   });

@@ -1,7 +1,7 @@
 /** Writes the history page of a lake (lib/report/historyPage.ts) to a file, whole or not at all. */
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { LakeDb } from "../query/lakeDb";
+import { LocalStore } from "../storage/localStore";
 import { loadHistories, loadLatestCharts, type PlaylistChart } from "./chartData";
 import { BUMP_TOP_N, historyPageHtml, renderPictures } from "./historyPage";
 
@@ -14,14 +14,7 @@ export async function writeHistoryPage(db: LakeDb, file: string, charts?: Playli
   const histories = await loadHistories(db, latest, BUMP_TOP_N);
   const html = historyPageHtml(await renderPictures(latest, histories), histories, now.toISOString());
   const target = path.resolve(file);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    await fs.writeFile(tmp, html);
-    await fs.rename(tmp, target);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+  // Whole or not at all, and never through a link below the folder: LocalStore's write.
+  await new LocalStore(path.dirname(target)).put(path.basename(target), html);
   return target;
 }
