@@ -18,13 +18,13 @@
  */
 import { printResult } from "./script";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { buildSync } from "esbuild";
 import { bundleHandler, PROJECT_ROOT } from "../components/handlerBundle";
-import { rawSnapshotKey } from "../lib/lake/layout";
+import { parsePartitionFolder, rawSnapshotKey, RAW_PREFIX } from "../lib/lake/layout";
 import { BENCH_OUT_DIR, benchRawSnapshot } from "./rawSnapshot";
 import { runTransformBench } from "./transform";
 
@@ -125,7 +125,9 @@ function lakeWith(rawFile: string, playlistId: string, snapshotDate: string): { 
 }
 
 async function runCli(lake: string, env: NodeJS.ProcessEnv = MEASURED_ENV): Promise<ProcessRun> {
-  const run = await measure("npm", ["start", "--", "--stage", "transform", "--lake", lake], env);
+  // The day given, so every run transforms it again (without --date only new or changed snapshots are).
+  const [day] = readdirSync(path.join(lake, RAW_PREFIX)).map(parsePartitionFolder).filter((d) => d !== undefined);
+  const run = await measure("npm", ["start", "--", "--stage", "transform", "--date", day, "--lake", lake], env);
   if (!/-> 12 files/.test(run.stdout)) throw new Error(`npm start did not transform the snapshot:\n${run.stdout.slice(-1500)}`);
   return { wall_s: run.wall_s, peak_rss_mb: run.peak_rss_mb, cpu_s: run.cpu_s };
 }

@@ -8,7 +8,9 @@ import { parseRunArgs, USAGE, UsageError, type RunArgs } from "./args";
 import { resolvePlaylists, CONFIG_FILE } from "./playlists";
 import { createProgressReporter } from "./progress";
 import { LocalStore } from "../lib/storage/localStore";
-import { RAW_PREFIX, TRANSFORMED_PREFIX, todayUtc } from "../lib/lake/layout";
+import { RAW_PREFIX, RAW_SNAPSHOT_PREFIX, TRANSFORMED_PREFIX, todayUtc } from "../lib/lake/layout";
+import { snapshotsToTransform } from "../lib/lake/changedSnapshots";
+import { compactDays } from "../lib/compact/compactDays";
 import { version as packageVersion } from "../package.json";
 import { terminalSafe } from "../lib/query/terminalText";
 import { assertSampleOnlyLake, LakeHoldsRealDataError } from "../lib/sample/sampleLake";
@@ -85,6 +87,22 @@ function printTransform(results: TransformOutcome[], verbose: boolean): void {
   }
 }
 
+/** Each day the transform wrote (or was asked for) as one file per table (lib/compact); prints what it did. */
+async function compactTransformedDays(store: LocalStore, results: TransformOutcome[], dates: string[] | undefined): Promise<{ compacted: number; failed: number }> {
+  const written = results.flatMap((r) => (r.status === "transformed" ? [r.snapshotDate] : []));
+  const { days, errors } = await compactDays(store, [...written, ...(dates ?? [])]);
+  const compacted = days.filter((d) => d.status === "compacted");
+  if (compacted.length > 0) out(`Compacted ${compacted.length} day(s) to one file per table (${compacted.map((d) => `${d.snapshotDate}: ${d.playlists} playlists`).join(", ")})`);
+  for (const e of errors) out(`  ${e.message}`);
+  return { compacted: compacted.length, failed: errors.length };
+}
+
+async function saveLakeCatalog(lake: string): Promise<string> {
+  const { saveCatalog, CATALOG_FILE } = await lakeQuery();
+  for (const warning of await saveCatalog(lake)) out(`  Warning: ${warning}`);
+  return path.join(lake, CATALOG_FILE);
+}
+
 export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, progress: (e: ProgressEvent) => void = createProgressReporter()): Promise<number> {
   const store = new LocalStore(args.lake);
   const spotify = spotifyConfigFromEnv(env, defaultTokenFile(env));
@@ -141,7 +159,7 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
 
   if (args.stage === "transform" || args.stage === "all") {
     out();
-    out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "every raw snapshot in the lake"}`);
+    out(`Transform ${datesToTransform ? datesToTransform.join(", ") : "what is new in the lake"}`);
     const results: TransformOutcome[] = [];
     const onSkip = (key: string, why: string) => out(`  Warning: skipped ${key}: ${why}; move it out of the lake.`);
     // An unreadable file (EACCES) or a refused write is reported, and the other snapshots still transformed.
@@ -151,14 +169,27 @@ export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, p
       out(`  ${key}: NOT TRANSFORMED: ${err.message}`);
       out(`    the raw file is left as it is; fix the cause (its permissions, a link in the lake) and run --stage transform again.`);
     };
-    for (const snapshotDate of datesToTransform ?? [undefined]) results.push(...(await transformAll(store, { snapshotDate, onSkip, onError })));
+    let upToDate = false;
+    if (datesToTransform) {
+      for (const snapshotDate of datesToTransform) results.push(...(await transformAll(store, { snapshotDate, onSkip, onError })));
+    } else {
+      // Without --date: only what is new or changed since its tables were written (lib/lake/changedSnapshots.ts).
+      const all = await store.list(RAW_SNAPSHOT_PREFIX);
+      const changed = snapshotsToTransform(store.location, all);
+      upToDate = all.length > 0 && changed.length === 0;
+      if (all.length > 0) out(`  ${changed.length} of ${all.length} raw snapshot(s) new or changed since their tables were written${upToDate ? "; to transform a day again, give it: --date YYYY-MM-DD" : ""}`);
+      results.push(...(await transformAll(store, { keys: changed, onSkip, onError })));
+    }
     failed += unread;
-    if (results.length === 0 && unread === 0) {
+    if (results.length === 0 && unread === 0 && !upToDate) {
       out(`  no raw snapshots under ${path.join(store.location, RAW_PREFIX)}${args.dateGiven ? ` for ${args.date}` : ""}: run the extract stage first.`);
       return 1;
     }
     printTransform(results, args.verbose);
     failed += results.filter((r) => r.status === "rejected").length;
+    const compaction = await compactTransformedDays(store, results, datesToTransform);
+    failed += compaction.failed;
+    if (compaction.compacted > 0 || args.report) out(`Catalog for your own DuckDB tools: ${await saveLakeCatalog(store.location)}`);
     if (args.report) {
       const db = await (await lakeQuery()).openLake(store.location);
       try {

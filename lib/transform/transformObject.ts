@@ -103,11 +103,12 @@ async function readTables(store: ObjectStore, rawKey: string, now: Date): Promis
  */
 export async function transformAll(
   store: ObjectStore,
-  opts: { snapshotDate?: string; onSkip?: (key: string, why: string) => void; onError?: (key: string, err: Error) => void } = {},
+  opts: { snapshotDate?: string; keys?: readonly string[]; onSkip?: (key: string, why: string) => void; onError?: (key: string, err: Error) => void } = {},
 ): Promise<TransformOutcome[]> {
   const prefix = opts.snapshotDate ? `${RAW_PREFIX}${partitionFolder(opts.snapshotDate)}/` : RAW_SNAPSHOT_PREFIX;
   const outcomes: TransformOutcome[] = [];
-  for (const key of await store.list(prefix)) {
+  // `keys`: these raw snapshots only (the CLI's new or changed ones, lib/lake/changedSnapshots.ts).
+  for (const key of opts.keys ?? (await store.list(prefix))) {
     if (parsePartitionFolder(key.slice(RAW_PREFIX.length).split("/")[0]) === undefined) {
       opts.onSkip?.(key, `not in a partition folder (${RAW_SNAPSHOT_PREFIX}YYYY-MM-DD/ with a real date)`);
       continue;
