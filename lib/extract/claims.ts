@@ -18,7 +18,7 @@ import { CacheStorageError, readStoredJson } from "./storedJson";
  */
 export const CLAIM_STALE_MS = 120_000;
 /** How often a waiting extraction looks for the objects others claimed. */
-export const CLAIM_POLL_MS = 100;
+export const CLAIM_POLL_MS = 25;
 
 export const claimsPrefix = (day: string) => `${SPOTIFY_CACHE_PREFIX}claims/${day}/`;
 

@@ -135,7 +135,11 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
   if (!checkpoint.playlist) {
     if (deadline.passed) return stop(-1);
     emit("playlist", 0, 1);
+    // The first page goes out with the playlist (one round trip less per playlist); the playlist's error, if any, is the one reported.
+    const firstPage = pages.has(0) ? undefined : client.getPlaylistItems(playlistId, 0);
+    firstPage?.catch(() => undefined);
     const fullPlaylist = await client.getPlaylist(playlistId);
+    if (firstPage) pages.set(0, await firstPage);
     const { items: _embeddedItems, tracks: _embeddedTracks, ...playlist } = fullPlaylist;
     checkpoint.playlist = playlist;
     checkpoint.embedded = { items: "items" in fullPlaylist, tracks: "tracks" in fullPlaylist };
