@@ -71,6 +71,8 @@ const DUMMY_ENV = {
   SPOTIFY_MAX_WAIT_S: "60",
   ATHENA_WORKGROUP: "bench",
   GLUE_DATABASE: "bench",
+  PLAYLISTS_KEY: "pipeline/playlists.json",
+  EXTRACT_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/000000000000/bench",
 };
 
 async function assetFiles(codePaths: Map<string, pulumi.asset.Asset | pulumi.asset.Archive>): Promise<Map<string, string>> {

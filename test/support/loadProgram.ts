@@ -3,22 +3,10 @@
  * mocks, waits for every resource, and prints the modules it loaded, one per line, so a test can
  * hold the program's load to what a deploy needs (no handler code, SDK clients or logger).
  */
-import * as pulumi from "@pulumi/pulumi";
-import { allRegistered, installPulumiMocks } from "./pulumiMocks";
+import { loadProgramUnderMocks } from "./pulumiMocks";
 
 async function main(): Promise<void> {
-  pulumi.runtime.setAllConfig(
-    {
-      "spotify-pipeline:playlists": JSON.stringify(["1Cp6VQCKf2VL4sP09jN9oX"]),
-      "spotify-pipeline:spotifyClientId": "client-id",
-      "spotify-pipeline:spotifyRefreshToken": "refresh-token",
-    },
-    ["spotify-pipeline:spotifyRefreshToken"],
-  );
-  await installPulumiMocks();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require("../../index");
-  await allRegistered();
+  await loadProgramUnderMocks(["1Cp6VQCKf2VL4sP09jN9oX"]);
   process.stdout.write(`${Object.keys(require.cache).join("\n")}\n`);
 }
 

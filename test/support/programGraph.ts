@@ -3,24 +3,12 @@
  * mocks with PLAYLIST_COUNT playlists and prints, as JSON, the resources it registered (type and
  * logical name) and each function's environment variables, so a test can compare two stacks.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { allRegistered, installPulumiMocks, recorded } from "./pulumiMocks";
+import { loadProgramUnderMocks, recorded } from "./pulumiMocks";
 
 async function main(): Promise<void> {
   const count = Number(process.env.PLAYLIST_COUNT ?? "1");
   const playlists = Array.from({ length: count }, (_, i) => `pl${String(i).padStart(20, "0")}`);
-  pulumi.runtime.setAllConfig(
-    {
-      "spotify-pipeline:playlists": JSON.stringify(playlists),
-      "spotify-pipeline:spotifyClientId": "client-id",
-      "spotify-pipeline:spotifyRefreshToken": "refresh-token",
-    },
-    ["spotify-pipeline:spotifyRefreshToken"],
-  );
-  await installPulumiMocks();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require("../../index");
-  await allRegistered();
+  await loadProgramUnderMocks(playlists);
   const resources = recorded.map((r) => ({ type: r.type, name: r.name }));
   const environments = recorded
     .filter((r) => r.type === "aws:lambda/function:Function")

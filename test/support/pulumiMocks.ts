@@ -90,3 +90,23 @@ export function unsecret(value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * Loads the Pulumi program (index.ts) under mocks with a minimal stack config (a client id, a
+ * refresh token, these playlists) and waits for every resource. For scripts run in a fresh
+ * process: Pulumi's config and mocks are process-wide.
+ */
+export async function loadProgramUnderMocks(playlists: string[]): Promise<void> {
+  pulumi.runtime.setAllConfig(
+    {
+      "spotify-pipeline:playlists": JSON.stringify(playlists),
+      "spotify-pipeline:spotifyClientId": "client-id",
+      "spotify-pipeline:spotifyRefreshToken": "refresh-token",
+    },
+    ["spotify-pipeline:spotifyRefreshToken"],
+  );
+  await installPulumiMocks();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("../../index");
+  await allRegistered();
+}
