@@ -18,6 +18,9 @@ const WIDTH = 900;
 /** Up to this many days, each day's point is drawn on the lines; beyond, only the lines. */
 const POINTS_UP_TO_DAYS = 60;
 
+/** Up to a month, one tick a day (never two labels for one day); beyond, Vega's own (months for a year). */
+const DAY_TICKS = (days: number) => (days <= 31 ? { tickCount: { interval: "day", step: 1 } } : {});
+
 export interface PageSpecs {
   bump: object;
   flow: object;
@@ -35,8 +38,9 @@ export function bumpSpec(positions: PositionPoint[], days: number): object {
     data: { values: positions },
     mark: { type: "line", point: days <= POINTS_UP_TO_DAYS, strokeWidth: 2 },
     encoding: {
-      x: { field: "snapshot_date", type: "temporal", scale: { type: "utc" }, axis: { title: "snapshot date", format: "%Y-%m-%d", labelAngle: -30, tickCount: Math.min(days, 12) } },
-      y: { field: "position", type: "quantitative", scale: { reverse: true, domain: [1, lowest], nice: false, zero: false }, axis: { title: "position", tickMinStep: 1 } },
+      x: { field: "snapshot_date", type: "temporal", scale: { type: "utc" }, axis: { title: "snapshot date", format: "%Y-%m-%d", labelAngle: -30, ...DAY_TICKS(days) } },
+      // At least positions 1 to 2: a domain of one value draws no axis worth reading.
+      y: { field: "position", type: "quantitative", scale: { reverse: true, domain: [1, Math.max(lowest, 2)], nice: false, zero: false }, axis: { title: "position", tickMinStep: 1, format: "d" } },
       color: { field: "song_label", type: "nominal", sort: labels, legend: { title: "latest top entries", orient: "right", labelLimit: 260 } },
       tooltip: [{ field: "song_label" }, { field: "snapshot_date" }, { field: "position" }],
     },
@@ -66,7 +70,13 @@ export function flowSpec(flow: DayFlow[], days: string[]): object {
         scale: days.length ? { domain: [days[0], nextDay(days[days.length - 1])] } : {},
         axis: { title: "snapshot date", format: "%Y-%m-%d", labelAngle: -30 },
       },
-      y: { field: "songs", type: "quantitative", axis: { title: "songs (exits below 0)", tickMinStep: 1 } },
+      y: {
+        field: "songs",
+        type: "quantitative",
+        // From -1 to 1 at least, so a playlist without entries or exits still gets a readable axis.
+        scale: { domain: [Math.min(-1, ...flow.map((d) => -d.exits)), Math.max(1, ...flow.map((d) => d.entries))] },
+        axis: { title: "songs (exits below 0)", tickMinStep: 1, format: "d" },
+      },
       color: { field: "kind", type: "nominal", scale: { domain: ["entries", "exits"], range: ["#2e7d32", "#c62828"] }, legend: { title: null, orient: "top" } },
       tooltip: [{ field: "snapshot_date", type: "temporal", timeUnit: "utcyearmonthdate" }, { field: "kind" }, { field: "songs" }],
     },
