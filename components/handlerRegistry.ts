@@ -9,10 +9,12 @@ import type * as extractModule from "../handlers/extract";
 import type * as transformModule from "../handlers/transform";
 import type * as viewsModule from "../handlers/views";
 import type * as fanoutModule from "../handlers/fanout";
+import type * as compactModule from "../handlers/compact";
 import { EXTRACT_HANDLER } from "../contracts/extract";
 import { TRANSFORM_HANDLER } from "../contracts/transform";
 import { VIEWS_HANDLER } from "../contracts/views";
 import { FANOUT_HANDLER } from "../contracts/fanout";
+import { COMPACT_HANDLER } from "../contracts/compact";
 
 /** Export names of a module whose value builds a Lambda handler (a function returning an async function). */
 type FactoryExport<M> = {
@@ -36,6 +38,7 @@ export const HANDLERS = {
   transform: registered<typeof transformModule>()(TRANSFORM_HANDLER),
   views: registered<typeof viewsModule>()(VIEWS_HANDLER),
   fanout: registered<typeof fanoutModule>()(FANOUT_HANDLER),
+  compact: registered<typeof compactModule>()(COMPACT_HANDLER),
 } as const satisfies Record<string, HandlerRef>;
 
 export type HandlerName = keyof typeof HANDLERS;

@@ -13,6 +13,7 @@ import type { ViewSql } from "../contracts/views";
 import { Analytics, type NamedQuerySql } from "./analytics";
 import { Catalog } from "./catalog";
 import { DataLake } from "./dataLake";
+import { Compactor } from "./compactor";
 import { Extractor } from "./extractor";
 import { Monitoring } from "./monitoring";
 import type { PipelineConfig } from "./pipelineConfig";
@@ -27,6 +28,7 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
   readonly lake: DataLake;
   readonly catalog: Catalog;
   readonly extractor: Extractor;
+  readonly compactor: Compactor;
   readonly transformer: Transformer;
   readonly analytics: Analytics;
   readonly monitoring: Monitoring;
@@ -44,6 +46,12 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
     this.transformer = new Transformer(
       `${name}-transformer`,
       { ...args.transformer, lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, logRetentionDays, tracing },
+      parent,
+    );
+    // Compaction: on the extraction's daily rule, the previous day becomes one file per table (issue 20).
+    this.compactor = new Compactor(
+      `${name}-compactor`,
+      { lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, schedule: this.extractor.schedule, logRetentionDays },
       parent,
     );
     this.analytics = new Analytics(
@@ -71,6 +79,7 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
           { label: "extract", fn: this.extractor.function.fn, deadLetterQueue: this.extractor.function.deadLetterQueue },
           { label: "transform", fn: this.transformer.function.fn, deadLetterQueue: this.transformer.function.deadLetterQueue },
           { label: "views", fn: this.analytics.viewsFunction.fn, deadLetterQueue: this.analytics.viewsFunction.deadLetterQueue },
+          { label: "compact", fn: this.compactor.function.fn, deadLetterQueue: this.compactor.function.deadLetterQueue },
         ],
         crawlerNames: this.catalog.crawlerNames,
         transform: { fn: this.transformer.function.fn, logGroup: this.transformer.function.logGroup, rejectedLogMessage: TRANSFORM_LOG.rejected },

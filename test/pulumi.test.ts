@@ -66,7 +66,7 @@ describe("Pulumi program (mocks)", function () {
   it("builds the components with their type tokens, children parented under the pipeline", () => {
     const components = recorded.filter((r) => r.type.startsWith("spotify-pipeline:index:")).map((r) => r.type);
     expect(components).to.have.members(
-      ["SpotifyPipeline", "DataLake", "Extractor", "Transformer", "Catalog", "Analytics", "Monitoring"].map((n) => `spotify-pipeline:index:${n}`),
+      ["SpotifyPipeline", "DataLake", "Extractor", "Transformer", "Compactor", "Catalog", "Analytics", "Monitoring"].map((n) => `spotify-pipeline:index:${n}`),
     );
     // Name-prefixed: every AWS resource's logical name starts with the pipeline's name.
     for (const r of recorded.filter((x) => x.type.startsWith("aws:"))) expect(r.name, r.type).to.match(/^spotify-/);
@@ -213,7 +213,9 @@ describe("Pulumi program (mocks)", function () {
     expect(rules[0].inputs.scheduleExpression).to.equal(SCHEDULE);
     const fanout = byName("aws:lambda/function:Function", "extractor-fanout");
     const targets = ofType("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.rule === physicalName(rules[0]));
-    expect(targets.map((t) => t.inputs.arn)).to.deep.equal([mockArn(fanout)]);
+    // The same daily rule also starts the compaction of the day before (components/compactor.ts, issue 20).
+    const compactor = byName("aws:lambda/function:Function", "compactor-fn");
+    expect(targets.map((t) => t.inputs.arn)).to.have.members([mockArn(fanout), mockArn(compactor)]);
     const invoke = ofType("aws:lambda/permission:Permission").find((p) => p.inputs.function === physicalName(fanout))!;
     expect(invoke.inputs).to.include({ principal: "events.amazonaws.com", sourceArn: mockArn(rules[0]), action: "lambda:InvokeFunction" });
     // The list is data: one object in the lake bucket holding every configured playlist, which the fan-out may read and nothing else there.
@@ -243,7 +245,7 @@ describe("Pulumi program (mocks)", function () {
   });
 
   it("reserves no concurrency on any function (Lambda keeps 100 unreserved: a reservation fails on new accounts)", () => {
-    expect(functions()).to.have.length(4);
+    expect(functions()).to.have.length(5);
     for (const fn of functions()) expect(fn.inputs.reservedConcurrentExecutions, fn.name).to.equal(undefined);
   });
 
@@ -374,7 +376,7 @@ describe("Pulumi program (mocks)", function () {
 
   it("alarms on every function's Errors, Throttles and dead-letter queue, on rejections and staleness", () => {
     const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(functions()).to.have.length(4);
+    expect(functions()).to.have.length(5);
     for (const fn of functions()) {
       const name = physicalName(fn);
       for (const metric of ["Errors", "Throttles"]) {
@@ -382,7 +384,7 @@ describe("Pulumi program (mocks)", function () {
       }
     }
     const queues = ofType("aws:sqs/queue:Queue").filter((q) => q.name.endsWith("-dlq"));
-    expect(queues).to.have.length(4);
+    expect(queues).to.have.length(5);
     for (const q of queues) {
       expect(alarms.some((a) => a.inputs.metricName === "ApproximateNumberOfMessagesVisible" && a.inputs.dimensions.QueueName === `${q.name}-physical`), q.name).to.equal(true);
     }

@@ -25,6 +25,7 @@ import { LocalStore } from "../lib/storage/localStore";
 import { transformRawObject } from "../lib/transform/transformObject";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { FANOUT_ENV, PLAYLISTS_OBJECT_KEY } from "../contracts/fanout";
+import { COMPACT_ENV } from "../contracts/compact";
 import { recordedSnapshot, TO_FIND_ID } from "./support/snapshots";
 
 /** The secret config values a stack might hold: none may end up in code. */
@@ -46,6 +47,7 @@ const START: Record<HandlerName, { env: Record<string, string>; args: unknown[] 
   transform: { env: { [TRANSFORM_ENV.bucket]: "lake", [TRANSFORM_ENV.database]: "db" }, args: [] },
   views: { env: { [VIEWS_ENV.workgroup]: "wg", [VIEWS_ENV.database]: "db" }, args: [loadViews()] },
   fanout: { env: { [FANOUT_ENV.bucket]: "lake", [FANOUT_ENV.playlistsKey]: PLAYLISTS_OBJECT_KEY, [FANOUT_ENV.queueUrl]: "https://sqs.eu-west-1.amazonaws.com/1/q" }, args: [] },
+  compact: { env: { [COMPACT_ENV.bucket]: "lake", [COMPACT_ENV.database]: "db" }, args: [] },
 };
 const CASES = HANDLER_NAMES.map((name) => ({ ...HANDLERS[name], ...START[name] }));
 
@@ -180,7 +182,7 @@ describe("Lambda code: serialization, bundles and archives", function () {
         const bundle = bundles.get(h.entry)!;
         noSecretsOrSdkV2(bundle.text);
         expect(bundle.text).to.not.match(/require\(["']\.\.?\//); // no relative require left: lib/ is inside
-        expect(bundle.packages.filter((p) => !p.startsWith("@aws-sdk/"))).to.deep.equal(h.entry === "transform" ? ["parquet-wasm"] : []);
+        expect(bundle.packages.filter((p) => !p.startsWith("@aws-sdk/"))).to.deep.equal(h.entry === "transform" || h.entry === "compact" ? ["parquet-wasm"] : []);
         for (const pkg of bundle.packages) expect(deps, `${pkg} must be in package.json "dependencies"`).to.include(pkg);
         expect(bundle.text.length).to.be.below(2 * 1024 * 1024);
       });
@@ -192,7 +194,7 @@ describe("Lambda code: serialization, bundles and archives", function () {
       it("zips its bundle and, for the transform, parquet-wasm's Node build only: no other node_modules", async () => {
         const bundle = bundles.get(h.entry)!;
         const codePaths = await pulumi.runtime.computeCodePaths(lambdaCodePathOptions(bundle));
-        const expected = h.entry === "transform" ? [bundle.relativePath, ...PARQUET_WASM_NODE_FILES] : [bundle.relativePath];
+        const expected = h.entry === "transform" || h.entry === "compact" ? [bundle.relativePath, ...PARQUET_WASM_NODE_FILES] : [bundle.relativePath];
         expect([...codePaths.keys()].sort()).to.deep.equal(expected.sort());
         const bytes = [...codePaths.keys()].reduce((sum, p) => sum + sizeOf(path.join(PROJECT_ROOT, p)), 0);
         // Unzipped: the zip Lambda receives is smaller still, so each archive meets issue 5's 10 MiB with room.

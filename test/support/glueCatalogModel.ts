@@ -6,8 +6,21 @@
  *   EntityNotFoundException); a partition that exists is not replaced but reported in the
  *   response's Errors with ErrorDetail.ErrorCode "AlreadyExistsException"; the others are created.
  * - GetPartitions: the table's partitions (what Athena sees when it plans a query).
+ * - BatchUpdatePartition ("Updates one or more partitions in a batch operation"): at most 100
+ *   Entries (BatchUpdatePartitionRequestEntry: PartitionValueList, PartitionInput) per call; the
+ *   table must exist; each named partition is replaced by its PartitionInput, and one that does
+ *   not exist comes back in Errors (BatchUpdatePartitionFailureEntry) with ErrorCode
+ *   "EntityNotFoundException", the error UpdatePartition throws for it.
  */
-import { BatchCreatePartitionCommand, EntityNotFoundException, GetPartitionsCommand, InvalidInputException, type PartitionInput } from "@aws-sdk/client-glue";
+import {
+  BatchCreatePartitionCommand,
+  BatchUpdatePartitionCommand,
+  EntityNotFoundException,
+  GetPartitionsCommand,
+  InvalidInputException,
+  type BatchUpdatePartitionRequestEntry,
+  type PartitionInput,
+} from "@aws-sdk/client-glue";
 import { mockClient } from "aws-sdk-client-mock";
 import { GlueClient as GlueClientClass } from "@aws-sdk/client-glue";
 
@@ -40,6 +53,22 @@ export class GlueCatalogModel {
     return { Errors };
   }
 
+  batchUpdatePartition(input: { DatabaseName?: string; TableName?: string; Entries?: BatchUpdatePartitionRequestEntry[] }) {
+    const key = `${input.DatabaseName}.${input.TableName}`;
+    const entries = input.Entries ?? [];
+    if (entries.length > 100) throw new InvalidInputException({ message: "1 validation error detected: Entries must have length less than or equal to 100", $metadata: {} });
+    const table = this.partitions.get(key);
+    if (!table) throw new EntityNotFoundException({ message: `Table ${input.TableName} not found.`, $metadata: {} });
+    this.calls.push({ table: key, values: entries.map((e) => (e.PartitionValueList ?? []).join("/")) });
+    const Errors = [];
+    for (const e of entries) {
+      const value = (e.PartitionValueList ?? []).join("/");
+      if (!table.has(value)) Errors.push({ PartitionValueList: e.PartitionValueList, ErrorDetail: { ErrorCode: "EntityNotFoundException", ErrorMessage: "Partition not found." } });
+      else table.set(value, e.PartitionInput!);
+    }
+    return { Errors };
+  }
+
   getPartitions(input: { DatabaseName?: string; TableName?: string }) {
     const table = this.partitions.get(`${input.DatabaseName}.${input.TableName}`);
     if (!table) throw new EntityNotFoundException({ message: `Table ${input.TableName} not found.`, $metadata: {} });
@@ -50,5 +79,6 @@ export class GlueCatalogModel {
   attach(glue: GlueMock): void {
     glue.on(BatchCreatePartitionCommand).callsFake((input) => this.batchCreatePartition(input));
     glue.on(GetPartitionsCommand).callsFake((input) => this.getPartitions(input));
+    glue.on(BatchUpdatePartitionCommand).callsFake((input) => this.batchUpdatePartition(input));
   }
 }
