@@ -13,12 +13,13 @@
  *   whether or how new tables and partitions are added. New tables and partitions are always
  *   created regardless of the SchemaChangePolicy on a crawler", and a crawler's first run is a
  *   full crawl: a crawler on the S3 paths of tables declared here could make tables of its own
- *   next to them. A crawler whose targets are existing catalog tables (CatalogTarget: "Specifies
- *   an Glue Data Catalog target": a database and its tables) adds partitions to those tables and
- *   updates nothing else; with updateBehavior LOG it only logs a drifted schema (the declared
- *   table stays as Pulumi wrote it). Catalog target crawlers take deleteBehavior LOG (not
- *   DEPRECATE_IN_DATABASE; the provider's CrawlerCatalogTarget note) and crawl the whole table
- *   (recrawl "new folders only" is for S3 targets). The role cannot create tables at all.
+ *   next to them. A crawler whose targets are existing catalog tables (Glue API, CatalogTarget: a
+ *   database name and its table names) crawls the data behind those tables and adds partitions to
+ *   them; with updateBehavior LOG it only logs a drifted schema (the declared table stays as
+ *   Pulumi wrote it). Catalog target crawlers take deleteBehavior LOG (not DEPRECATE_IN_DATABASE:
+ *   the AWS provider's CrawlerCatalogTarget note). The recrawl policy is left at Glue's default
+ *   (crawl everything): "new folders only" was chosen for S3 targets, and this program does not
+ *   rely on it for catalog targets. The role cannot create tables at all.
  * - Glue schedules are cron expressions only (Glue developer guide, "Time-based schedules for jobs
  *   and crawlers": cron(Minutes Hours Day-of-month Month Day-of-week Year)); rate(...) is an
  *   EventBridge form that Glue refuses, so it is refused here first.
