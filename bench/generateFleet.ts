@@ -4,7 +4,7 @@
  * real charts where most artists appear in several playlists. Deterministic (seeded).
  */
 import type { Json, StandInData } from "../lib/standin/recordedData";
-import { generatePlaylist } from "./generatePlaylist";
+import { generatePlaylist, rng } from "./generatePlaylist";
 
 export interface FleetOptions {
   playlists: number;
@@ -16,18 +16,6 @@ export interface FleetOptions {
 export const FLEET_DEFAULTS: FleetOptions = { playlists: 200, poolTracks: 4000, seed: 7 };
 export const MIN_ENTRIES = 50;
 export const MAX_ENTRIES = 300;
-
-/** mulberry32, as in generatePlaylist. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const fleetPlaylistId = (n: number) => `0fleet${String(n).padStart(16, "0")}`;
 

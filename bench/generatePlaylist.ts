@@ -17,7 +17,7 @@ export interface GeneratedPlaylistOptions {
 export const BENCH_PLAYLIST_ID = "0benchPlaylist10000xxx";
 
 /** A small, fast, seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
