@@ -32,6 +32,8 @@ export interface CompactorArgs {
   /** The extraction's daily rule: the compactor is its second target. */
   schedule: ExtractionSchedule;
   logRetentionDays: number;
+  /** X-Ray active tracing (config "tracing"), as every function of the pipeline. */
+  tracing?: boolean;
 }
 
 export class Compactor extends pulumi.ComponentResource {
@@ -51,6 +53,7 @@ export class Compactor extends pulumi.ComponentResource {
         memoryMb: COMPACT_MEMORY_MB,
         timeoutSeconds: COMPACT_TIMEOUT_SECONDS,
         logRetentionDays: args.logRetentionDays,
+        tracing: args.tracing,
       },
       this,
     );

@@ -51,7 +51,7 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
     // Compaction: on the extraction's daily rule, the previous day becomes one file per table (issue 20).
     this.compactor = new Compactor(
       `${name}-compactor`,
-      { lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, schedule: this.extractor.schedule, logRetentionDays },
+      { lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, schedule: this.extractor.schedule, logRetentionDays, tracing },
       parent,
     );
     this.analytics = new Analytics(

@@ -18,14 +18,14 @@ const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
 
 interface Graph {
   resources: { type: string; name: string }[];
-  environments: { name: string; variables: Record<string, string> }[];
+  environments: { name: string; variables: Record<string, string>; tracingMode?: string }[];
   objects: { key: string; content: string }[];
 }
 
-function graphWith(playlistCount: number): Graph {
+function graphWith(playlistCount: number, tracing?: string): Graph {
   const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "support", "programGraph.ts")], {
     cwd: ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", PLAYLIST_COUNT: String(playlistCount) },
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", PLAYLIST_COUNT: String(playlistCount), TRACING: tracing ?? "" },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -66,5 +66,12 @@ describe("Pulumi program at 1 and 1,000 playlists (mocks, fresh processes)", fun
     }
     const sizes = (g: Graph) => Object.fromEntries(g.environments.map((e) => [e.name, environmentBytes(e.variables)]));
     expect(sizes(thousand)).to.deep.equal(sizes(one));
+  });
+
+  it("with config tracing on, traces every function of the program with X-Ray (and only then)", () => {
+    const traced = graphWith(1, "true");
+    expect(traced.environments.length).to.equal(one.environments.length);
+    for (const fn of traced.environments) expect(fn.tracingMode, fn.name).to.equal("Active");
+    for (const fn of one.environments) expect(fn.tracingMode, fn.name).to.equal("PassThrough");
   });
 });

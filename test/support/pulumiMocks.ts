@@ -96,12 +96,13 @@ export function unsecret(value: unknown): unknown {
  * refresh token, these playlists) and waits for every resource. For scripts run in a fresh
  * process: Pulumi's config and mocks are process-wide.
  */
-export async function loadProgramUnderMocks(playlists: string[]): Promise<void> {
+export async function loadProgramUnderMocks(playlists: string[], extraConfig: Record<string, string> = {}): Promise<void> {
   pulumi.runtime.setAllConfig(
     {
       "spotify-pipeline:playlists": JSON.stringify(playlists),
       "spotify-pipeline:spotifyClientId": "client-id",
       "spotify-pipeline:spotifyRefreshToken": "refresh-token",
+      ...Object.fromEntries(Object.entries(extraConfig).map(([k, v]) => [`spotify-pipeline:${k}`, v])),
     },
     ["spotify-pipeline:spotifyRefreshToken"],
   );
