@@ -21,9 +21,8 @@ import { printResult } from "./script";
  * Entries of the playlist every extraction reads, concurrent4's four included (development mode:
  * about 0.56 calls per entry, one per artist and album): long enough that the first 429 (up to one
  * refusal per request in flight, as the client cannot know the limit before it meets it) is a small
- * share, as in a real run. concurrent4's clients read 1,000 each until 2026-11-26: their four first
- * meetings (4 x 8 in flight = 32 refusals) were then 1.4 % of the calls on their own, most of the
- * 2 % target, whatever the controller did after them.
+ * share, as in a real run (with 1,000 entries, concurrent4's four first meetings, 4 x 8 in flight =
+ * 32 refusals, were most of its 429 budget on their own).
  */
 export const QUOTA_ITEMS = 2000;
 /**

@@ -12,7 +12,7 @@
  *
  * Every process runs without NODE_EXTRA_CA_CERTS when it is set (this machine's sandbox points it at
  * the system bundle): Node then parses every certificate of the bundle before any JavaScript runs,
- * about 70 ms of each start here, twice per `npm start` (npm's Node and the command's), and a
+ * twice per `npm start` (npm's Node and the command's; the cost is in results.json), and a
  * user's shell does not set it. The CLI is also run with the environment as it is, in the same
  * paired loop, and both figures are reported, with the start-up cost itself (STARTUP_WITH_CA).
  */
@@ -174,10 +174,7 @@ function slopePer1k(points: [number, number][]): number {
   return num / den;
 }
 
-/**
- * Pairs of runs: single runs of either side vary by ±15 % on this shared machine, and on 5 pairs
- * (until 26 November) the medians still moved by about as much as the two sides differed.
- */
+/** Pairs of runs: single runs of either side vary a lot on a shared machine (docs/performance.md), so medians of pairs. */
 const PAIRED_RUNS = 9;
 
 export async function runTransformProcessBench(items = 10_000, pairedRuns = PAIRED_RUNS): Promise<TransformProcessResult> {
