@@ -12,6 +12,7 @@ import { runLambdaBench } from "./lambda";
 import { quotaLines, runQuotaBench } from "./quota";
 import { compareParquetWriters } from "./parquetWriters";
 import { runQueryBench } from "./query";
+import { runFleetLakeBench } from "./fleetLakeBench";
 import { benchRawSnapshot } from "./rawSnapshot";
 import { runTransformBench } from "./transform";
 import { runTransformProcessBench, transformProcessLines } from "./transformProcess";
@@ -119,6 +120,26 @@ export const SECTIONS: BenchSection[] = [
           `query          latest_snapshot view: Parquet read ${mib(query.parquet_bytes_read)}, CSV ${mib(query.csv_bytes_read)} (ratio 1/${(1 / q.value).toFixed(1)}, target <= 1/100)  ${mark(q.pass)}`,
           `query          latest day as a constant: Parquet ${mib(query.latest_date_constant.parquet.bytes_read)}, CSV ${mib(query.latest_date_constant.csv.bytes_read)}`,
           `query          30-day artist query: Parquet ${mib(query.artist_30_days.parquet.bytes_read)}, CSV ${mib(query.artist_30_days.csv.bytes_read)}`,
+        ],
+      };
+    },
+  },
+  {
+    name: "fleet_lake",
+    title: "fleet_lake: 100 playlists x 365 days compacted, whole npm run query processes; 100 x 60 vs 100 x 3 and 2 x 365 vs 2 x 3 paired",
+    run: async () => {
+      const fleetLake = await runFleetLakeBench();
+      const t = fleetLake.targets;
+      const f = fleetLake.fleet_60_vs_3_days;
+      const u = fleetLake.user_365_vs_3_days;
+      return {
+        results: { fleet_lake: fleetLake },
+        lines: [
+          `fleet_lake     ${fleetLake.playlists} x ${fleetLake.days} days, ${fleetLake.files} files: select 1 ${fleetLake.select1_s} s (<= 1 s)  ${mark(t.select1_max_1_s.pass)}`,
+          `fleet_lake     latest_snapshot ${fleetLake.latest_s} s (<= 2 s)  ${mark(t.latest_max_2_s.pass)}; 30-day daily_changes ${fleetLake.changes30_s} s (<= 5 s)  ${mark(t.changes30_max_5_s.pass)}`,
+          `fleet_lake     peak ${fleetLake.peak_mb} MB (<= 1024 MB)  ${mark(t.peak_max_1024_mb.pass)}`,
+          `fleet_lake     100 x 60 vs 100 x 3: select 1 ${f.select1.ratio}x (<= 1.5x) ${mark(t.fleet60_select1_max_1_5x.pass)}, latest ${f.latest.ratio}x (<= 1.5x) ${mark(t.fleet60_latest_max_1_5x.pass)}, changes30 ${f.changes30.ratio}x (<= 3x) ${mark(t.fleet60_changes30_max_3x.pass)}`,
+          `fleet_lake     2 x 365 vs 2 x 3: latest ${u.latest.ratio}x (<= 1.5x) ${mark(t.user_latest_max_1_5x.pass)}, year scan ${u.year_scan.ratio}x (<= 3x) ${mark(t.user_year_scan_max_3x.pass)}`,
         ],
       };
     },

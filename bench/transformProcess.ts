@@ -78,7 +78,7 @@ const median = (xs: number[]) => {
 const roundRun = (r: ProcessRun): ProcessRun => ({ wall_s: round(r.wall_s), peak_rss_mb: round(r.peak_rss_mb, 1), cpu_s: round(r.cpu_s, 2) });
 
 /** Runs a command to its end; wall time from spawn to exit, peak RSS from GNU time. Throws on a non-zero exit. */
-function measure(command: string, args: string[], env: NodeJS.ProcessEnv = MEASURED_ENV, cwd = PROJECT_ROOT): Promise<ProcessRun & { stdout: string }> {
+export function measure(command: string, args: string[], env: NodeJS.ProcessEnv = MEASURED_ENV, cwd = PROJECT_ROOT): Promise<ProcessRun & { stdout: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), "bench-time-"));
   const timeFile = path.join(dir, "time.txt");
   return new Promise((resolve, reject) => {
