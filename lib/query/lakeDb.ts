@@ -105,8 +105,10 @@ function athenaCsvColumn(field: string, type: ColumnType): string {
  * file's own folder (the last snapshot_date= of its path) instead: the same rows, with pruning
  * by constant dates only.
  */
-function partitionSource(lakeDir: string): { options: string; column: string } {
-  if (!lakeDir.split(path.sep).some((folder) => folder.includes("="))) {
+function partitionSource(lakeDir: string, format: FileFormat): { options: string; column: string } {
+  // CSV relations take the folder's name: DuckDB's hive parsing costs at every bind of every view
+  // (about 50 ms for 365 files), and the views read the Parquet tables, where it pays.
+  if (format === "parquet" && !lakeDir.split(path.sep).some((folder) => folder.includes("="))) {
     return { options: `hive_partitioning = true, hive_types = {${sqlString(PARTITION_COLUMN)}: 'VARCHAR'}`, column: ident(PARTITION_COLUMN) };
   }
   const fromFolder = `regexp_extract(filename, ${sqlString(`/${PARTITION_COLUMN}=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]*$`)}, 1)`;
@@ -125,7 +127,7 @@ function relationSql(lakeDir: string, format: FileFormat, table: TableName, warn
   // The files themselves, each read literally: no glob, no hive parsing of the lake's path, and
   // no union_by_name (every file has the columns of lib/tables, so the first file's schema binds).
   const fileList = `[${files.map((f) => sqlString(literalPath(f))).join(", ")}]`;
-  const partition = partitionSource(lakeDir);
+  const partition = partitionSource(lakeDir, format);
   if (format === "parquet") {
     const cols = columns.map((c) => `CAST(${ident(c.name)} AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
     return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${partition.column} FROM read_parquet(${fileList}, ${partition.options})`;
