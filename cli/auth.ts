@@ -144,7 +144,8 @@ function openInBrowser(url: string): void {
   }
 }
 
-if (require.main === module) {
+/** What cli/launch.js calls to run this command with the process's arguments. */
+export function runFromCommandLine(): void {
   runAuth(
     process.env,
     {
@@ -163,3 +164,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runFromCommandLine();

@@ -1,8 +1,8 @@
 /**
  * What `npm start`, `npm run query` and `npm run auth` run: the command's esbuild bundle, built
- * from cli/<name>.ts on first use and again whenever a source is newer than it, then run as the
- * main module. Plain JavaScript because it must start without a TypeScript compiler: ts-node
- * compiled every module on each start (about a second and 100 MiB of a transform run).
+ * from cli/<name>.ts on first use and again whenever a source is newer than it, then required and
+ * run through its runFromCommandLine(). Plain JavaScript because it must start without a
+ * TypeScript compiler: ts-node compiled every module on each start (docs/performance.md).
  *
  * The bundles live in .build/cli/ (git-ignored), two folders below the project root like the
  * lib/ files they are made of, so `path.resolve(__dirname, "../../sql/views")` in lib/ still
@@ -29,7 +29,7 @@ const COMMANDS = ["main", "query", "auth", "report", "status"];
 /** Whatever a bundle is built from: a change to any of them rebuilds it. */
 const SOURCES = ["cli", "lib", "package.json", "package-lock.json", "tsconfig.json"];
 // Vega and Vega-Lite are ES modules with a top-level await: lib/report/vegaModules.js loads them with Node's
-// import(), and is itself required from its place in lib/ at run time (a bundle runs in a vm.Script, where import() fails).
+// import(), and is itself required from its place in lib/ at run time, outside the bundle.
 const EXTERNAL = ["@duckdb/*", "parquet-wasm", "@aws-sdk/*", "vega", "vega-lite"];
 
 function newestMtime(file) {
@@ -66,8 +66,6 @@ function build(name, outfile) {
     throw new Error("esbuild is missing: run `npm install` (the command line is bundled with it on first use).");
   }
   bundle(esbuild, path.join("cli", `${name}.ts`), outfile);
-  // Code caches of the bundle this one replaces (see runMainWithCodeCache).
-  for (const f of fs.readdirSync(BUILD_DIR)) if (f.startsWith(`${name}.js.`) && f.endsWith(".cache")) fs.rmSync(path.join(BUILD_DIR, f), { force: true });
 }
 
 /**
@@ -104,41 +102,10 @@ function launch(name) {
   // Set before any WebAssembly module is compiled; JavaScript is not affected.
   v8.setFlagsFromString("--liftoff-only");
   process.argv.splice(1, 2, outfile);
-  runMainWithCodeCache(outfile);
-}
-
-/**
- * Runs the bundle as the main module (its `require.main === module` holds, argv is the
- * command's), compiled with V8's code cache of the previous run: compiling the 1.4 MB bundle
- * was the largest single cost of a start. The cache is written when a run ends, so it holds the
- * functions that run compiled; V8 rejects a cache that does not fit the source or
- * this node, and then it is written anew. A new bundle gets a new cache (its mtime is in the name).
- */
-function runMainWithCodeCache(file) {
-  const vm = require("node:vm");
-  const source = fs.readFileSync(file, "utf8");
-  const cacheFile = `${file}.${Math.round(fs.statSync(file).mtimeMs)}.${process.version}.cache`;
-  const cachedData = fs.existsSync(cacheFile) ? fs.readFileSync(cacheFile) : undefined;
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  process.once("exit", (code) => {
-    // Made when there is none (or V8 refused it), after a run that did its work: a `--help` or a
-    // usage error compiles too little of the bundle to be worth keeping.
-    if ((cachedData && !script.cachedDataRejected) || code !== 0 || process.argv.some((a) => a === "--help" || a === "-h")) return;
-    try {
-      fs.writeFileSync(`${cacheFile}.${process.pid}.tmp`, script.createCachedData());
-      fs.renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
-    } catch {
-      // Only a cache: the next start compiles again.
-    }
-  });
-  const mod = new Module(file, null);
-  mod.filename = file;
-  mod.paths = Module._nodeModulePaths(path.dirname(file));
-  process.mainModule = mod;
-  const localRequire = Module.createRequire(file);
-  localRequire.main = mod;
-  mod.loaded = true;
-  script.runInThisContext()(mod.exports, localRequire, mod, file, path.dirname(file));
+  // Node 22.1+ keeps compiled code of the bundle between runs (module.enableCompileCache, a public
+  // API); Node 20 has no such cache and compiles the bundle at each start.
+  Module.enableCompileCache?.(path.join(BUILD_DIR, "compile-cache"));
+  require(outfile).runFromCommandLine();
 }
 
 module.exports = { launch };

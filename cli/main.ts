@@ -234,4 +234,9 @@ async function main(): Promise<void> {
   process.exitCode = code;
 }
 
-if (require.main === module) void main();
+/** What cli/launch.js calls to run this command with the process's arguments. */
+export function runFromCommandLine(): void {
+  void main();
+}
+
+if (require.main === module) runFromCommandLine();

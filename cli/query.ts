@@ -64,4 +64,9 @@ export async function runQueryCli(argv: string[], io: CliIo = processIo): Promis
   }
 }
 
-if (require.main === module) runAsMain(runQueryCli);
+/** What cli/launch.js calls to run this command with the process's arguments. */
+export function runFromCommandLine(): void {
+  runAsMain(runQueryCli);
+}
+
+if (require.main === module) runFromCommandLine();

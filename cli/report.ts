@@ -48,4 +48,9 @@ export async function runReportCli(argv: string[], io: CliIo = processIo): Promi
   }
 }
 
-if (require.main === module) runAsMain(runReportCli);
+/** What cli/launch.js calls to run this command with the process's arguments. */
+export function runFromCommandLine(): void {
+  runAsMain(runReportCli);
+}
+
+if (require.main === module) runFromCommandLine();

@@ -56,4 +56,9 @@ export async function runStatusCli(argv: string[], io: CliIo = processIo): Promi
   return 0;
 }
 
-if (require.main === module) runAsMain(runStatusCli);
+/** What cli/launch.js calls to run this command with the process's arguments. */
+export function runFromCommandLine(): void {
+  runAsMain(runStatusCli);
+}
+
+if (require.main === module) runFromCommandLine();
