@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { rawSnapshotKey } from "../lib/lake/layout";
 import { LocalStore } from "../lib/storage/localStore";
 import { recordedSnapshot, THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
+import { CLI_CWD } from "./support/cliCwd";
 
 const ROOT = path.resolve(__dirname, "..");
 /** Who the unreadable-file run runs as: root reads any file, so as root the run drops to nobody (65534). */
@@ -19,7 +20,7 @@ const NOBODY = 65534;
 function cli(command: "main" | "query", args: string[], options: SpawnSyncOptions = {}) {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("SPOTIFY_")) delete env[k];
-  const r = spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), command, ...args], { cwd: ROOT, env, encoding: "utf8", timeout: 120_000, ...options });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), command, ...args], { cwd: CLI_CWD, env, encoding: "utf8", timeout: 120_000, ...options });
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 

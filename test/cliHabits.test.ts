@@ -10,14 +10,16 @@ import { rawSnapshotKey } from "../lib/lake/layout";
 import { transformAll } from "../lib/transform/transformObject";
 import { buildChartLake } from "./support/chartLake";
 import { THE_CORE_ID, TO_FIND_ID } from "./support/snapshots";
+import { CLI_CWD } from "./support/cliCwd";
 
 const ROOT = path.resolve(__dirname, "..");
 const VERSION = (require("../package.json") as { version: string }).version;
 
+/** Runs a command in CLI_CWD unless told otherwise (npx looks for the project's bin from its folder). */
 function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const env = { ...process.env, ...opts.env };
   for (const k of Object.keys(env)) if (k.startsWith("SPOTIFY_") && !(opts.env && k in opts.env)) delete env[k];
-  const r = spawnSync(command, args, { cwd: opts.cwd ?? ROOT, env, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(command, args, { cwd: opts.cwd ?? CLI_CWD, env, encoding: "utf8", timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -36,7 +38,7 @@ describe("command-line habits", function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("npx spotify-pipeline query --format json prints the JSON alone on stdout (jq-ready)", () => {
-    const r = run("npx", ["--offline", "spotify-pipeline", "query", "--lake", lake, "--format", "json", "SELECT playlist_name, count(*) AS songs FROM playlist_chart GROUP BY 1 ORDER BY 1"]);
+    const r = run("npx", ["--offline", "spotify-pipeline", "query", "--lake", lake, "--format", "json", "SELECT playlist_name, count(*) AS songs FROM playlist_chart GROUP BY 1 ORDER BY 1"], { cwd: ROOT });
     expect(r.code, r.stderr).to.equal(0);
     expect(JSON.parse(r.stdout)).to.deep.equal([
       { playlist_name: "The Core", songs: 15 },

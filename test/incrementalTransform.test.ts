@@ -7,12 +7,13 @@ import { snapshotsToTransform } from "../lib/lake/changedSnapshots";
 import { compactedFileKey, rawSnapshotKey, rejectedKeys, tableFileKey } from "../lib/lake/layout";
 import { LocalStore } from "../lib/storage/localStore";
 import { fleetDay, fleetPlaylistId, fleetSnapshot } from "./support/fleetLake";
+import { CLI_CWD } from "./support/cliCwd";
 
 const ROOT = path.resolve(__dirname, "..");
 function start(args: string[]) {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith("SPOTIFY_")) delete env[k];
-  const r = spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), "main", ...args], { cwd: ROOT, env, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), "main", ...args], { cwd: CLI_CWD, env, encoding: "utf8", timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -8,9 +8,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { CLI_CWD } from "./support/cliCwd";
 
 const ROOT = path.resolve(__dirname, "..");
-const launch = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+const launch = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), ...args], { cwd: CLI_CWD, encoding: "utf8", timeout: 120_000 });
 const bundle = path.join(ROOT, ".build", "cli", "main.js");
 
 describe("cli/launch.js", function () {

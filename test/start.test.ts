@@ -20,6 +20,7 @@ import { parseRawSnapshot } from "../lib/snapshot/rawSnapshot";
 import { editTrack, recordedSnapshot as recordedSnapshotOf } from "./support/snapshots";
 import type { Json } from "../lib/standin/recordedData";
 import { readRefreshToken } from "../lib/spotify/tokenFile";
+import { CLI_CWD } from "./support/cliCwd";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The environment of a machine with no Spotify credentials at all. */
@@ -33,7 +34,7 @@ function offlineEnv(): NodeJS.ProcessEnv {
 /** Runs a command as npm's scripts do: cli/launch.js builds (if stale) and runs the command's bundle. */
 function cli(command: "main" | "query", args: string[], env = offlineEnv()) {
   const r = spawnSync(process.execPath, [path.join(ROOT, "cli", "launch.js"), command, ...args], {
-    cwd: ROOT,
+    cwd: CLI_CWD,
     env,
     encoding: "utf8",
     timeout: 120_000,
