@@ -103,7 +103,7 @@ async function saveLakeCatalog(lake: string): Promise<string> {
   return path.join(lake, CATALOG_FILE);
 }
 
-export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, progress: (e: ProgressEvent) => void = createProgressReporter()): Promise<number> {
+export async function run(args: RunArgs, env: NodeJS.ProcessEnv = process.env, progress: (e: ProgressEvent) => void = createProgressReporter(process.stderr, Date.now, args.verbose)): Promise<number> {
   const store = new LocalStore(args.lake);
   const spotify = spotifyConfigFromEnv(env, defaultTokenFile(env));
   let failed = 0;

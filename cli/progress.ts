@@ -1,6 +1,7 @@
 /**
  * Progress of an extraction on the terminal: on a TTY one line per playlist, rewritten in
- * place (pages, artists, albums); otherwise plain lines at phase changes, for logs.
+ * place (pages, artists, albums); otherwise, with --verbose, plain lines at phase changes for
+ * logs, and nothing without it (the day's summary says what landed).
  */
 import type { ProgressEvent } from "../lib/extract/extractPlaylist";
 
@@ -19,6 +20,7 @@ const REDRAW_MS = 100;
 export function createProgressReporter(
   stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
   clock: () => number = Date.now,
+  verbose = true,
 ): (e: ProgressEvent) => void {
   const lines = new Map<string, Line>();
   let lastDraw = -Infinity;
@@ -52,7 +54,7 @@ export function createProgressReporter(
       return;
     }
     // Not a terminal: one line when a phase starts and one when the playlist is done, never one per call.
-    if (!phaseChanged) return;
+    if (!verbose || !phaseChanged) return;
     if (e.phase === "done") stream.write(`${render(e.playlistId, line)}\n`);
     else if (e.phase === "playlist") stream.write(`${e.playlistId}: reading the playlist\n`);
     else stream.write(`${e.playlistId}: fetching ${e.phase}${e.total !== undefined ? ` (${e.total})` : ""}\n`);

@@ -32,6 +32,13 @@ describe("createProgressReporter", () => {
     expect(out.text()).to.not.include("\r");
   });
 
+  it("writes nothing when not a terminal and not verbose (the day's summary says what landed)", () => {
+    const out = sink(false);
+    const report = createProgressReporter(out, Date.now, false);
+    for (const e of events("A")) report(e);
+    expect(out.text()).to.equal("");
+  });
+
   it("rewrites one line per playlist on a terminal", () => {
     const out = sink(true);
     let now = 0;
