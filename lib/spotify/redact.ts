@@ -16,7 +16,7 @@ export function redact(text: string, secrets: readonly (string | undefined)[], c
   let out = text;
   const given = secrets.filter((s): s is string => !!s);
   const basic = clientId ? given.map((s) => Buffer.from(`${clientId}:${s}`).toString("base64")) : [];
-  for (const secret of [...given, ...basic].sort((a, b) => b.length - a.length)) for (const form of spellings(secret)) out = out.split(form).join(MARK);
+  for (const secret of [...given, ...basic].sort((a, b) => b.length - a.length)) for (const form of spellings(secret)) if (out.includes(form)) out = out.split(form).join(MARK);
   // Whatever the caller did not know about: credentials in headers, and secret fields in forms or JSON.
   out = out.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/gi, `$1 ${MARK}`);
   out = out.replace(/((?:refresh_token|client_secret|access_token|code_verifier)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi, `$1${MARK}`);
