@@ -17,8 +17,39 @@ import { CacheStorageError, readStoredJson } from "./storedJson";
  * each) is under two minutes.
  */
 export const CLAIM_STALE_MS = 120_000;
-/** How often a waiting extraction looks for the objects others claimed. */
+/** How soon a waiting extraction first looks again for the objects others claimed. */
 export const CLAIM_POLL_MS = 25;
+/** The longest it waits between two looks: each look that finds nothing new doubles the wait up to this. */
+export const CLAIM_POLL_MAX_MS = 400;
+/** How often it checks whether the claims it waits on went stale (they hold for CLAIM_STALE_MS, so every look would be waste). */
+export const CLAIM_STALE_CHECK_MS = 1_000;
+
+/**
+ * The waits of one extraction that waits for others' claims: CLAIM_POLL_MS after a look that found
+ * something, doubled after each look that found nothing (up to CLAIM_POLL_MAX_MS), so a long wait
+ * costs a few reads a second instead of a read of every pending object every CLAIM_POLL_MS.
+ * Claims are checked for staleness on the first look and then at most every CLAIM_STALE_CHECK_MS.
+ */
+export class ClaimWait {
+  private delayMs = CLAIM_POLL_MS;
+  private staleCheckedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  /** True when the claims waited on should be checked for staleness now (and records that they were). */
+  staleCheckDue(): boolean {
+    const now = this.clock();
+    if (now - this.staleCheckedAt < CLAIM_STALE_CHECK_MS) return false;
+    this.staleCheckedAt = now;
+    return true;
+  }
+
+  /** Waits before the next look: short when the last look found something (`progressed`), longer each time it did not. */
+  async next(progressed: boolean): Promise<void> {
+    this.delayMs = progressed ? CLAIM_POLL_MS : Math.min(CLAIM_POLL_MAX_MS, this.delayMs * 2);
+    await new Promise<void>((resolve) => setTimeout(resolve, progressed ? CLAIM_POLL_MS : this.delayMs));
+  }
+}
 
 export const claimsPrefix = (day: string) => `${SPOTIFY_CACHE_PREFIX}claims/${day}/`;
 

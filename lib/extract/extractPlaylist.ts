@@ -18,14 +18,12 @@ import { describeZodError, readEntry, type Album, type Artist, type PlaylistEntr
 import { copyStats, statsSince } from "../spotify/stats";
 import { byId } from "../util/collections";
 import { CATALOG_KINDS, ageInDays, refreshCandidates, type CachedCatalog, type CatalogCache, type CatalogKind, type IdsByKind } from "./catalogCache";
-import { CLAIM_POLL_MS, Claims } from "./claims";
+import { ClaimWait, Claims } from "./claims";
 import { CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint";
 import { Deadline, type RemainingTime } from "./deadline";
 import { ExtractionIncompleteError } from "./errors";
 import { fetchCatalog, type CatalogObject } from "./fetchCatalog";
 import { fetchPages, type FetchedPages } from "./pages";
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type ProgressEvent = { playlistId: string; phase: "playlist" | "items" | "artists" | "albums" | "done"; done: number; total?: number };
 
@@ -175,11 +173,12 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
   let prober = true;
   if (cache && claims!.coordinated && client.enrichmentMode === "batch" && CATALOG_KINDS.some((k) => toFetch[k].length > 0) && !(await claims!.claim("batch-probe"))) {
     prober = false;
+    const wait = new ClaimWait();
     for (;;) {
       const found = await cache.batchProbedToday(today);
       if (found === "refused") client.enrichmentMode = "single";
-      if (found || deadline.passed || (await claims!.isStale("batch-probe"))) break;
-      await sleep(CLAIM_POLL_MS);
+      if (found || deadline.passed || (wait.staleCheckDue() && (await claims!.isStale("batch-probe")))) break;
+      await wait.next(false);
     }
   }
   const modeBefore = client.enrichmentMode;
@@ -198,8 +197,10 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
   }
   // What other extractions claimed: wait until it is in the cache (fetched today), or take over a claim gone stale.
   const pending = fetched.value.deferred;
+  const wait = new ClaimWait();
   while (cache && CATALOG_KINDS.some((k) => pending[k].length > 0)) {
     const landed = await cache.read(pending, today, "store");
+    const before = CATALOG_KINDS.reduce((n, kind) => n + pending[kind].length, 0);
     for (const kind of CATALOG_KINDS) {
       pending[kind] = pending[kind].filter((id) => {
         const entry = landed[kind].get(id);
@@ -211,7 +212,7 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
     if (!CATALOG_KINDS.some((k) => pending[k].length > 0)) break;
     if (deadline.passed) return stop(CATALOG_KINDS.reduce((n, kind) => n + pending[kind].length, 0));
     const orphaned: IdsByKind = { artists: [], albums: [] };
-    for (const kind of CATALOG_KINDS) for (const id of pending[kind]) if (await claims!.isStale(`${kind}/${id}`)) orphaned[kind].push(id);
+    if (wait.staleCheckDue()) for (const kind of CATALOG_KINDS) for (const id of pending[kind]) if (await claims!.isStale(`${kind}/${id}`)) orphaned[kind].push(id);
     if (CATALOG_KINDS.some((k) => orphaned[k].length > 0)) {
       const taken = await deadline.settle(fetchCatalog(client, orphaned, { deadline, onFetched }));
       if (!taken?.value.complete) return stop(CATALOG_KINDS.reduce((n, kind) => n + pending[kind].length, 0));
@@ -219,7 +220,7 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
       for (const kind of CATALOG_KINDS) pending[kind] = pending[kind].filter((id) => !taken.value.found[kind].has(id));
       continue;
     }
-    await sleep(CLAIM_POLL_MS);
+    await wait.next(CATALOG_KINDS.reduce((n, kind) => n + pending[kind].length, 0) < before);
   }
 
   // The complete catalog: what was fetched now, else the cached object, under the object's own id.
