@@ -31,6 +31,7 @@ export const USAGE = `Usage: npm start -- [--playlist ID]... [--date YYYY-MM-DD]
                   chart (position, change, NEW/RE, peak, days on; entries, exits, moves)
                   and the history page written into the lake (default for all; --no-report leaves them out)
   --verbose       also print each file written, the API calls and the rows per table
+  --version       print the version
 
 Credentials come from SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REFRESH_TOKEN
 (or the token file written by "npm run auth"). Without any, the run uses bundled sample data.
