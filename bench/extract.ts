@@ -3,9 +3,9 @@
  * limit: calls answered vs the least that can fetch everything, 429s, and wall time vs the
  * time the rate limit itself imposes on those calls.
  */
+import { forkTs } from "./forkTs";
 import { printResult } from "./script";
-import { fork, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { SpotifyClient } from "../lib/spotify/client";
 import { ALBUMS_BATCH, ARTISTS_BATCH, PAGE_LIMIT } from "../lib/spotify/client";
@@ -65,10 +65,7 @@ interface StandInHandle {
 }
 
 export function startStandInProcess(options: StandInProcessOptions): Promise<StandInHandle> {
-  const child = fork(path.join(__dirname, "standinProcess.ts"), [JSON.stringify(options)], {
-    execArgv: ["-r", "ts-node/register/transpile-only"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = forkTs("standinProcess.ts", [JSON.stringify(options)]);
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`stand-in process exited with ${code} before it was ready`)));

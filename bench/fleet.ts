@@ -5,9 +5,18 @@
  * allows (components/extractor.ts: SQS maximumConcurrency 2), on two days with the artist and
  * album cache, in development mode (batch endpoints refused, one call per id).
  *
- * Each of the two lanes stands for one Lambda container: its own SpotifyClient (token, rate
- * controller) and its own CatalogCache over the one shared lake, so the lanes share nothing but
- * the store, as two containers share nothing but the bucket. Calls are what the stand-in answered.
+ * Each of the two lanes stands for one Lambda container of the queue's maximum concurrency 2, and
+ * is a process of its own (bench/fleetLane.ts), because each container has its own CPU: two lanes
+ * in one process would share one thread and measure that thread, not the rate limit. Each lane has
+ * its own SpotifyClient (token, rate controller) and CatalogCache over the one shared lake folder,
+ * so the lanes share nothing but the store, as two containers share nothing but the bucket (claims
+ * are files created exclusively, which hold across processes as conditional writes do on S3). The
+ * parent keeps the queue and hands out one playlist id at a time as a lane finishes the last, as
+ * SQS gives a consumer its next message, and checks each snapshot's counts against the generated
+ * fleet. Lanes start afresh each day (new containers, new tokens). A day's wall time runs from when
+ * both lanes are ready (started and waiting) to when the queue is drained and both reported done:
+ * starting the processes (ts-node) is left out, as a container's cold start is not the extraction.
+ * Calls are what the stand-in answered.
  *
  * Lower bounds: each client's token, the playlist objects and the pages, and each artist and album
  * of the whole fleet once (the cache is shared): on day 1 fetched, plus the one refused batch
@@ -19,13 +28,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { CatalogCache } from "../lib/extract/catalogCache";
 import { CACHE_DEFAULTS } from "../lib/extract/cacheSettings";
-import { extractAndLand } from "../lib/extract/runExtraction";
-import { PAGE_LIMIT, SpotifyClient } from "../lib/spotify/client";
+import { PAGE_LIMIT } from "../lib/spotify/client";
 import type { Endpoint } from "../lib/standin/spotifyStandIn";
-import { LocalStore } from "../lib/storage/localStore";
 import { startStandInProcess } from "./extract";
+import type { FleetLaneOptions, FromLane, ToLane } from "./fleetLane";
+import { forkTs } from "./forkTs";
 import { FLEET_DEFAULTS, generateFleet } from "./generateFleet";
 import { distinctIds } from "./generatePlaylist";
 import { printResult } from "./script";
@@ -78,29 +86,29 @@ export async function runFleetBench(): Promise<FleetResult> {
   const counts = () => standIn.request<{ counts: Record<Endpoint, number>; http429: number }>("counts");
   try {
     const runDay = async (day: number) => {
-      const date = `2026-11-${24 + day}`;
-      const now = () => new Date(`${date}T06:00:00.000Z`);
+      const snapshotDate = `2026-11-${24 + day}`;
       const before = await counts();
-      const queue = [...playlistIds];
-      const start = performance.now();
-      await Promise.all(
-        Array.from({ length: LANES }, async () => {
-          const client = new SpotifyClient({ ...CREDENTIALS, apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl, concurrency: 8, timeoutMs: 15_000, maxWaitS: 60, rateWindowMs: RATE_LIMIT.windowMs });
-          const store = new LocalStore(lake);
-          const cache = new CatalogCache(store, settings);
-          for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-            const { snapshot } = await extractAndLand(client, store, id, date, { cache, now });
-            const expected = distinctIds({ ...data, playlists: { [id]: data.playlists[id] } });
-            if (snapshot.entries.length !== expected.entries || snapshot.artists.length !== expected.artists || snapshot.albums.length !== expected.albums) {
-              throw new Error(`day ${day}, playlist ${id}: snapshot incomplete (${snapshot.entries.length}/${expected.entries} entries, ${snapshot.artists.length}/${expected.artists} artists, ${snapshot.albums.length}/${expected.albums} albums)`);
-            }
-          }
-        }),
-      );
-      const wallS = (performance.now() - start) / 1000;
-      const after = await counts();
-      const calls = minus(after.counts, before.counts);
-      return { calls, total: sum(calls), http429: after.http429 - before.http429, wallS };
+      const laneOptions: FleetLaneOptions = { apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl, credentials: CREDENTIALS, rateWindowMs: RATE_LIMIT.windowMs, lake, cacheSettings: settings, snapshotDate };
+      const lanes = Array.from({ length: LANES }, () => startLane(laneOptions));
+      try {
+        await Promise.all(lanes.map((lane) => lane.ready));
+        const queue = [...playlistIds];
+        const start = performance.now();
+        await Promise.all(lanes.map((lane) => lane.drain(queue, (report) => checkSnapshot(day, report))));
+        const wallS = (performance.now() - start) / 1000;
+        const after = await counts();
+        const calls = minus(after.counts, before.counts);
+        return { calls, total: sum(calls), http429: after.http429 - before.http429, wallS };
+      } finally {
+        for (const lane of lanes) lane.stop();
+      }
+    };
+    const checkSnapshot = (day: number, report: Extract<FromLane, { type: "extracted" }>) => {
+      const id = report.playlistId;
+      const expected = distinctIds({ ...data, playlists: { [id]: data.playlists[id] } });
+      if (report.entries !== expected.entries || report.artists !== expected.artists || report.albums !== expected.albums) {
+        throw new Error(`day ${day}, playlist ${id}: snapshot incomplete (${report.entries}/${expected.entries} entries, ${report.artists}/${expected.artists} artists, ${report.albums}/${expected.albums} albums)`);
+      }
     };
     const day1 = await runDay(1);
     const day2 = await runDay(2);
@@ -136,6 +144,55 @@ export async function runFleetBench(): Promise<FleetResult> {
     await standIn.close();
     rmSync(lake, { recursive: true, force: true });
   }
+}
+
+interface Lane {
+  /** Settles when the lane has started and waits for work. */
+  ready: Promise<void>;
+  /** Hands the lane playlists from the shared queue one at a time until it is empty; settles when the lane reports done. */
+  drain(queue: string[], check: (report: Extract<FromLane, { type: "extracted" }>) => void): Promise<void>;
+  /** Kills the lane if it has not exited (after a failure elsewhere). */
+  stop(): void;
+}
+
+function startLane(options: FleetLaneOptions): Lane {
+  const child = forkTs("fleetLane.ts", [JSON.stringify(options)]);
+  const send = (message: ToLane) => child.send(message);
+  let onMessage: (message: FromLane) => void = () => {};
+  let fail: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {});
+  child.on("message", (message: FromLane) => (message.type === "failed" ? fail(new Error(`fleet lane failed: ${message.message}`)) : onMessage(message)));
+  child.once("error", (err) => fail(err));
+  // A lane exits 0 only after it sent done; any other exit before that is a failure.
+  child.once("exit", (code, signal) => (code !== 0 ? fail(new Error(`fleet lane exited with ${code ?? signal} before it was done`)) : undefined));
+  const ready = Promise.race([failed, new Promise<void>((resolve) => (onMessage = (m) => m.type === "ready" && resolve()))]);
+  const drain = (queue: string[], check: (report: Extract<FromLane, { type: "extracted" }>) => void) => {
+    const next = () => {
+      const playlistId = queue.shift();
+      send(playlistId === undefined ? { type: "drained" } : { type: "extract", playlistId });
+    };
+    const done = new Promise<void>((resolve, reject) => {
+      onMessage = (message) => {
+        if (message.type === "done") return resolve();
+        if (message.type !== "extracted") return;
+        try {
+          check(message);
+          next();
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+    });
+    next();
+    return Promise.race([failed, done]);
+  };
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  };
+  return { ready, drain, stop };
 }
 
 export function fleetLines(f: FleetResult, mark: (pass: boolean) => string): string[] {

@@ -1,7 +1,7 @@
 /**
  * The Spotify stand-in in a process of its own, so the client under measurement does not
  * share its event loop (and CPU time) with the server, as with the real Spotify.
- * Started by bench/extract.ts with fork(); options arrive as JSON in argv[2]. Messages:
+ * Started by bench/extract.ts with forkTs(); options arrive as JSON in argv[2]. Messages:
  * → {ready, apiUrl, accountsUrl}; ← "counts" → {counts, http429, neighbour}; ← "close" → exits.
  */
 import { startSpotifyStandIn, type StandInOptions } from "../lib/standin/spotifyStandIn";
