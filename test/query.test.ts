@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { rawSnapshotKey, catalogTableName } from "../lib/lake/layout";
-import { openLake, LakeNotFoundError, type LakeDb } from "../lib/query/lakeDb";
+import { openLake, saveCatalog, LakeNotFoundError, type LakeDb } from "../lib/query/lakeDb";
 import { LocalStore } from "../lib/storage/localStore";
 import { TABLE_NAMES, TABLES } from "../lib/tables/schema";
 import { transformAll } from "../lib/transform/transformObject";
@@ -48,6 +48,53 @@ describe("openLake (DuckDB as Athena)", () => {
     await openLake(path.join(dir, "nowhere")).catch((e: Error) => (error = e));
     expect(error).to.be.instanceOf(LakeNotFoundError);
     expect(error?.message).to.match(/No lake at .*nowhere: run `npm start` first/);
+  });
+
+  it("reuses the saved catalog only while it was made from the lake's files and views as they are", async () => {
+    const lake = mkdtempSync(path.join(tmpdir(), "query-saved-"));
+    const answers = async (db: LakeDb) => ({
+      relations: await db.relations(),
+      snapshot: await db.query("SELECT * FROM playlist_snapshot ORDER BY snapshot_date, playlist_id, position"),
+      latest: await db.query("SELECT snapshot_date, playlist_id, position FROM latest_snapshot ORDER BY 1, 2, 3"),
+    });
+    const opened = async () => {
+      const db = await openLake(lake);
+      try {
+        return { catalog: db.catalog, ...(await answers(db)) };
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      cpSync(path.join(dir, "transformed_data"), path.join(lake, "transformed_data"), { recursive: true });
+      const built = await opened();
+      expect(built.catalog).to.equal("built");
+      await saveCatalog(lake);
+      const saved = await opened();
+      expect(saved).to.deep.equal({ ...built, catalog: "saved" });
+      // A day gone from the lake: the saved catalog no longer names the lake's files, so it is not used.
+      rmSync(path.join(lake, "transformed_data/parquet/playlists/snapshot_date=2026-11-21"), { recursive: true });
+      const changed = await opened();
+      expect(changed.catalog).to.equal("built");
+      expect(changed.latest.map((r) => r.snapshot_date)).to.not.include("2026-11-21");
+      // Views that differ from the saved ones: built too.
+      await saveCatalog(lake);
+      const views = mkdtempSync(path.join(tmpdir(), "query-views-"));
+      try {
+        const db = await openLake(lake, { viewsDir: views });
+        try {
+          expect(db.catalog).to.equal("built");
+          expect(await db.relations()).to.not.include("daily_changes");
+        } finally {
+          db.close();
+        }
+      } finally {
+        rmSync(views, { recursive: true, force: true });
+      }
+      expect((await opened()).catalog).to.equal("saved");
+    } finally {
+      rmSync(lake, { recursive: true, force: true });
+    }
   });
 
   it("compiles every view on an empty lake, with typed empty tables", async () => {

@@ -9,6 +9,7 @@
  * table root (a "snapshot_date=2026-07-01.bak" copy, a stray folder) is skipped with a
  * warning, so it can never become the latest snapshot date.
  */
+import { createHash } from "node:crypto";
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
@@ -32,6 +33,8 @@ export interface LakeDb {
   relations(): Promise<string[]>;
   /** Folders under a table root that are not a valid partition, skipped, each with why. */
   readonly warnings: readonly string[];
+  /** Where the relations and views came from: the lake's saved catalog file (when it has this lake's statements) or built now. */
+  readonly catalog: "saved" | "built";
   close(): void;
 }
 
@@ -179,6 +182,18 @@ function assertLake(lakeDir: string): string {
 export const CATALOG_FILE = "catalog.duckdb";
 
 /**
+ * The table in the catalog file that names the statements it was made from (their SHA-256), so
+ * openLake reuses the file only when the lake's files and the views are what they were.
+ */
+const CATALOG_SOURCE_TABLE = "catalog_source";
+
+function statementsDigest(statements: { sql: string }[]): string {
+  const hash = createHash("sha256");
+  for (const { sql } of statements) hash.update(sql).update("\0");
+  return hash.digest("hex");
+}
+
+/**
  * Writes the catalog (the same relations and views as openLake) as a DuckDB database file: the
  * lake's tables as of now, by absolute path, for DuckDB's CLI, Python or a notebook. Written
  * beside, then renamed over the old one, so a tool that has the old file open keeps reading it.
@@ -195,6 +210,7 @@ export async function saveCatalog(lakeDir: string, file: string = path.join(lake
     const connection = await instance.connect();
     try {
       for (const { sql, what } of statements) await run(connection, sql, what);
+      await run(connection, `CREATE TABLE ${CATALOG_SOURCE_TABLE} AS SELECT ${sqlString(statementsDigest(statements))} AS statements_sha256`, "Recording the catalog's source");
     } finally {
       connection.closeSync();
     }
@@ -209,6 +225,33 @@ export async function saveCatalog(lakeDir: string, file: string = path.join(lake
   return warnings;
 }
 
+/**
+ * Attaches the lake's saved catalog read-only when it was made from these very statements, and
+ * makes its relations and views the ones names resolve to (anything the caller creates goes to
+ * the in-memory database). Any failure (no file, another version, a file held open for writing
+ * by a user's tool) means the catalog is built instead: reuse only saves the binding of the views.
+ */
+async function attachSavedCatalog(connection: DuckDBConnection, file: string, digest: string): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  try {
+    await connection.run(`ATTACH ${sqlString(file)} AS saved_catalog (READ_ONLY)`);
+  } catch {
+    return false;
+  }
+  try {
+    const reader = await connection.runAndReadAll(`SELECT statements_sha256 FROM saved_catalog.main.${CATALOG_SOURCE_TABLE}`);
+    const rows = reader.getRowObjectsJS();
+    if (rows.length === 1 && rows[0].statements_sha256 === digest) {
+      await connection.run("SET search_path = 'memory.main,saved_catalog.main'");
+      return true;
+    }
+  } catch {
+    // Not a catalog this version wrote: built below.
+  }
+  await connection.run("DETACH saved_catalog");
+  return false;
+}
+
 export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}): Promise<LakeDb> {
   const dir = assertLake(lakeDir);
   const warnings: string[] = [];
@@ -219,9 +262,11 @@ export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}
     connection.closeSync();
     instance.closeSync();
   };
+  let catalog: LakeDb["catalog"] = "built";
   try {
     await run(connection, "SET TimeZone = 'UTC'", "Setting the time zone");
-    for (const { sql, what } of statements) await run(connection, sql, what);
+    if (await attachSavedCatalog(connection, path.join(dir, CATALOG_FILE), statementsDigest(statements))) catalog = "saved";
+    else for (const { sql, what } of statements) await run(connection, sql, what);
   } catch (err) {
     close();
     throw err;
@@ -235,11 +280,12 @@ export async function openLake(lakeDir: string, opts: { viewsDir?: string } = {}
       return (await db.run(sql)).rows;
     },
     async relations() {
-      const rows = await db.query("SELECT table_name FROM information_schema.tables ORDER BY table_name");
+      const rows = await db.query(`SELECT DISTINCT table_name FROM information_schema.tables WHERE table_name <> '${CATALOG_SOURCE_TABLE}' ORDER BY table_name`);
       return rows.map((r) => String(r.table_name));
     },
     close,
     warnings,
+    catalog,
   };
   return db;
 }
