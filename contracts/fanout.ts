@@ -90,12 +90,6 @@ export function parsePlaylistsDocument(text: string, location: string): string[]
   return parsePlaylists((doc as Partial<PlaylistsDocument> | null)?.playlists, `"playlists" in ${location}`, "run `pulumi up` to write it again from the stack's config");
 }
 
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export const FANOUT_LOG = {
   queued: "extraction requests queued",
   notQueued: "extraction requests not queued",

@@ -18,6 +18,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { BatchCreatePartitionCommand, BatchUpdatePartitionCommand, GlueClient } from "@aws-sdk/client-glue";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Store } from "../lib/storage/s3Store";
+import { chunk } from "../lib/util/collections";
 import type { ObjectStore } from "../lib/storage/objectStore";
 import { compactDay, CompactionError, type DayCompaction } from "../lib/compact/compactDay";
 import { catalogTableName, compactedRoot, FILE_FORMATS } from "../lib/lake/layout";
@@ -49,8 +50,7 @@ export async function switchToCompacted(glue: GlueClient, target: CompactEnv, da
     for (const table of TABLE_NAMES) {
       const tableName = catalogTableName(format, table);
       const root = compactedRoot(format, table);
-      for (let i = 0; i < dates.length; i += MAX_PARTITIONS_PER_CALL) {
-        const batch = dates.slice(i, i + MAX_PARTITIONS_PER_CALL);
+      for (const batch of chunk(dates, MAX_PARTITIONS_PER_CALL)) {
         const response = await glue.send(
           new BatchUpdatePartitionCommand({
             DatabaseName: target.database,

@@ -18,7 +18,8 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { todayUtc } from "../lib/lake/layout";
-import { chunks, FANOUT_LOG, parseFanoutEnv, parsePlaylistsDocument, SQS_MAX_BATCH_ENTRIES, type FanoutEnv } from "../contracts/fanout";
+import { chunk } from "../lib/util/collections";
+import { FANOUT_LOG, parseFanoutEnv, parsePlaylistsDocument, SQS_MAX_BATCH_ENTRIES, type FanoutEnv } from "../contracts/fanout";
 import type { ExtractRequest } from "../contracts/extract";
 import type { Env } from "../contracts/env";
 import { logWithContext, type InvocationContext } from "./lambdaContext";
@@ -118,7 +119,7 @@ export function createFanoutHandler(settings: FanoutEnv, deps: FanoutDeps = {}):
     logWithContext(logger, context);
     const snapshotDate = snapshotDateOf(event, now());
     const playlists = await readPlaylists();
-    const batches = chunks(playlists, SQS_MAX_BATCH_ENTRIES);
+    const batches = chunk(playlists, SQS_MAX_BATCH_ENTRIES);
     const notQueued: FanoutError["notQueued"] = [];
     let retried = 0;
     for (const batch of batches) {

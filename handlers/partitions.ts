@@ -12,6 +12,7 @@
  */
 import { BatchCreatePartitionCommand, type GlueClient, type PartitionInput } from "@aws-sdk/client-glue";
 import { allTableRoots, catalogTableName, type FileFormat } from "../lib/lake/layout";
+import { chunk } from "../lib/util/collections";
 import { PARTITION_COLUMN, type TableName } from "../lib/tables/schema";
 import { GLUE_PARTITION_KEYS, glueColumns, glueStorage } from "../lib/tables/glueSchema";
 
@@ -63,8 +64,7 @@ export async function registerPartitions(glue: GlueClient, target: { bucket: str
   const failures: string[] = [];
   for (const { format, table, root } of allTableRoots()) {
     const tableName = catalogTableName(format, table);
-    for (let i = 0; i < dates.length; i += MAX_PARTITIONS_PER_CALL) {
-      const batch = dates.slice(i, i + MAX_PARTITIONS_PER_CALL);
+    for (const batch of chunk(dates, MAX_PARTITIONS_PER_CALL)) {
       const response = await glue.send(
         new BatchCreatePartitionCommand({
           DatabaseName: target.database,
