@@ -89,7 +89,7 @@ export function parseRunArgs(argv: string[], now: Date = new Date()): RunArgs {
     dateGiven: values.date !== undefined,
     lake: values.lake ?? "lake",
     stage,
-    // The report loads DuckDB (about 0.2 s and 30 MiB): the demo run shows it, a transform job asks for it.
+    // The report loads DuckDB: the demo run shows it, a transform job asks for it.
     report: values["no-report"] ? false : (values.report ?? stage === "all"),
     verbose: values.verbose ?? false,
     help: values.help ?? false,

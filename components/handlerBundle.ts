@@ -6,7 +6,7 @@
  * module level, and Pulumi cannot serialize their bound native methods ("function () {
  * [native code] }"), so capturing any lib/ function that parses input fails (observed).
  *
- * The pure-JS packages (zod, ky, csv-stringify, flatbuffers, Powertools...) are bundled too,
+ * The pure-JS packages (zod, ky, csv-stringify, Powertools...) are bundled too,
  * tree-shaken: shipping them whole from node_modules carried every build they publish (arrow's
  * src/ESM/CJS/UMD, zod's v3/v4/mini) and made the transform archive 9.1 MiB. Only
  * EXTERNAL_PACKAGES stay outside (see there); components/lambdaCode.ts ships what they need.

@@ -110,7 +110,7 @@ function athenaCsvColumn(field: string, type: ColumnType): string {
  */
 function partitionSource(lakeDir: string, format: FileFormat): { options: string; column: string } {
   // CSV relations take the folder's name: DuckDB's hive parsing costs at every bind of every view
-  // (about 50 ms for 365 files), and the views read the Parquet tables, where it pays.
+  // (docs/performance.md), and the views read the Parquet tables, where its pruning pays.
   if (format === "parquet" && !lakeDir.split(path.sep).some((folder) => folder.includes("="))) {
     return { options: `hive_partitioning = true, hive_types = {${sqlString(PARTITION_COLUMN)}: 'VARCHAR'}`, column: ident(PARTITION_COLUMN) };
   }
