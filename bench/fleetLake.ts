@@ -1,7 +1,8 @@
 /**
  * A fleet's lake as `npm start` leaves it after compaction: P playlists of E entries over D days,
  * one Parquet and one CSV file per table per day under transformed_data/compacted/ (lib/lake/
- * layout.ts), the per-playlist files of the last day beside them as the transform wrote them.
+ * layout.ts), the per-playlist files of the last day beside them as the transform wrote them, and
+ * one file per table per finished month (lib/compact/compactMonth.ts, the code npm start runs).
  *
  * Transforming P x D raw snapshots would take hours (about 0.1 s each); the rows are generated
  * with DuckDB instead and written with COPY ... PARTITION_BY, in the column types the transform
@@ -14,13 +15,17 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { compactedRoot, FILE_FORMATS, tableRoot, type FileFormat } from "../lib/lake/layout";
+import { compactMonths, monthsToCompact } from "../lib/compact/compactMonth";
 import { saveCatalog } from "../lib/query/lakeDb";
+import { LocalStore } from "../lib/storage/localStore";
 import { PARTITION_COLUMN, TABLE_NAMES, TABLES, type ColumnDef, type TableName } from "../lib/tables/schema";
 import { BENCH_OUT_DIR } from "./rawSnapshot";
 import { printResult } from "./script";
 
 /** Bump when the generated rows or the layout change. */
-const FLEET_LAKE_VERSION = 2;
+const FLEET_LAKE_VERSION = 3;
+/** The version before monthly files: the same rows and days, reused (moved) when cached. */
+const DAILY_ONLY_VERSION = 2;
 export const FLEET_LATEST_DATE = "2026-11-25";
 
 export interface FleetLake {
@@ -101,9 +106,28 @@ function countFiles(dir: string): number {
   return n;
 }
 
+/** The finished months as npm start compacts them (every finished month has no monthly file yet). */
+async function compactFinishedMonths(dir: string): Promise<void> {
+  const { errors } = await compactMonths(new LocalStore(dir), monthsToCompact(dir, []));
+  if (errors.length > 0) throw errors[0];
+}
+
 export async function fleetLake(playlists: number, days: number, entries = 100): Promise<FleetLake> {
-  const dir = path.join(BENCH_OUT_DIR, `fleet-lake-${playlists}x${days}x${entries}-v${FLEET_LAKE_VERSION}`);
+  const lakeDir = (version: number) => path.join(BENCH_OUT_DIR, `fleet-lake-${playlists}x${days}x${entries}-v${version}`);
+  const dir = lakeDir(FLEET_LAKE_VERSION);
   const done = path.join(dir, ".complete");
+  const daily = lakeDir(DAILY_ONLY_VERSION);
+  if (!existsSync(done) && existsSync(path.join(daily, ".complete"))) {
+    // The same days compacted by day: only the months are missing.
+    const start = performance.now();
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(daily, dir);
+    rmSync(path.join(dir, ".complete"));
+    await compactFinishedMonths(dir);
+    await saveCatalog(dir);
+    writeFileSync(done, new Date().toISOString());
+    return { dir, playlists, days, entries, latestDate: FLEET_LATEST_DATE, files: countFiles(dir), buildS: (performance.now() - start) / 1000, reused: false };
+  }
   const lake = { dir, playlists, days, entries, latestDate: FLEET_LATEST_DATE };
   if (existsSync(done)) {
     // As npm start leaves a lake: its catalog file saved for these views (rewritten when they changed).
@@ -127,6 +151,7 @@ export async function fleetLake(playlists: number, days: number, entries = 100):
     db.closeSync();
     instance.closeSync();
   }
+  await compactFinishedMonths(dir);
   await saveCatalog(dir);
   writeFileSync(done, new Date().toISOString());
   return { ...lake, files: countFiles(dir), buildS: (performance.now() - start) / 1000, reused: false };

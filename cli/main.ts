@@ -11,6 +11,7 @@ import { LocalStore } from "../lib/storage/localStore";
 import { RAW_PREFIX, RAW_SNAPSHOT_PREFIX, TRANSFORMED_PREFIX, todayUtc } from "../lib/lake/layout";
 import { snapshotsToTransform } from "../lib/lake/changedSnapshots";
 import { compactDays } from "../lib/compact/compactDays";
+import { compactMonths, monthsToCompact } from "../lib/compact/compactMonth";
 import { version as packageVersion } from "../package.json";
 import { terminalSafe } from "../lib/query/terminalText";
 import { assertSampleOnlyLake, LakeHoldsRealDataError } from "../lib/sample/sampleLake";
@@ -87,14 +88,21 @@ function printTransform(results: TransformOutcome[], verbose: boolean): void {
   }
 }
 
-/** Each day the transform wrote (or was asked for) as one file per table (lib/compact); prints what it did. */
+/**
+ * Each day the transform wrote (or was asked for) as one file per table (lib/compact), then each
+ * finished month among them or not yet compacted as one file per table; prints what it did.
+ */
 async function compactTransformedDays(store: LocalStore, results: TransformOutcome[], dates: string[] | undefined): Promise<{ compacted: number; failed: number }> {
   const written = results.flatMap((r) => (r.status === "transformed" ? [r.snapshotDate] : []));
   const { days, errors } = await compactDays(store, [...written, ...(dates ?? [])]);
   const compacted = days.filter((d) => d.status === "compacted");
   if (compacted.length > 0) out(`Compacted ${compacted.length} day(s) to one file per table (${compacted.map((d) => `${d.snapshotDate}: ${d.playlists} playlists`).join(", ")})`);
   for (const e of errors) out(`  ${e.message}`);
-  return { compacted: compacted.length, failed: errors.length };
+  const monthly = await compactMonths(store, monthsToCompact(store.location, [...written, ...(dates ?? [])]));
+  const months = monthly.months.filter((m) => m.status === "compacted");
+  if (months.length > 0) out(`Compacted ${months.length} finished month(s) to one file per table (${months.map((m) => `${m.month}: ${m.days} days`).join(", ")})`);
+  for (const e of monthly.errors) out(`  ${e.message}`);
+  return { compacted: compacted.length + months.length, failed: errors.length + monthly.errors.length };
 }
 
 async function saveLakeCatalog(lake: string): Promise<string> {

@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { compactDay, CompactionError } from "../lib/compact/compactDay";
-import { catalogTableName, compactedFileKey, FILE_FORMATS, rawSnapshotKey, tableFileKey } from "../lib/lake/layout";
+import { compactDays } from "../lib/compact/compactDays";
+import { compactMonth, compactMonths, isMonthFinished, monthsToCompact } from "../lib/compact/compactMonth";
+import { catalogTableName, compactedFileKey, FILE_FORMATS, monthlyFileKey, rawSnapshotKey, tableFileKey } from "../lib/lake/layout";
 import { CATALOG_FILE, openLake, saveCatalog } from "../lib/query/lakeDb";
-import { tableDays } from "../lib/query/lakeFiles";
+import { tableDays, tableFiles } from "../lib/query/lakeFiles";
 import { loadViews } from "../lib/query/sqlFiles";
 import type { ObjectStore } from "../lib/storage/objectStore";
 import { TABLE_NAMES } from "../lib/tables/schema";
@@ -133,6 +135,174 @@ describe("compaction: one file per table per day", function () {
     expect((await transformRawObject(store, rawSnapshotKey(lone, fleetPlaylistId(0)))).status).to.equal("transformed");
     expect(await compactDay(store, lone)).to.deep.equal({ snapshotDate: lone, status: "single", playlists: 1, keys: [] });
     for (const f of FILE_FORMATS) for (const t of TABLE_NAMES) expect(existsSync(path.join(dir, compactedFileKey(f, t, lone)))).to.equal(false);
+  });
+});
+
+/** Every table scan of an EXPLAIN ANALYZE: the files it read, the rows it gave, the filters it had. */
+async function tableScans(dir: string, sql: string): Promise<{ files: string; rows: number; filters: string }[]> {
+  const db = await openLake(dir);
+  try {
+    const [row] = await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
+    const scans: { files: string; rows: number; filters: string }[] = [];
+    type Node = { operator_type?: string; operator_cardinality?: number; extra_info?: Record<string, unknown>; children?: Node[] };
+    const walk = (node: Node) => {
+      if (node.operator_type === "TABLE_SCAN") {
+        const info = node.extra_info ?? {};
+        scans.push({ files: String(info["Filename(s)"] ?? ""), rows: Number(node.operator_cardinality), filters: JSON.stringify([info.Filters ?? "", info["Dynamic Filters"] ?? ""]) });
+      }
+      for (const child of node.children ?? []) walk(child);
+    };
+    const tree = JSON.parse(String(row.explain_value)) as Node | Node[];
+    for (const node of Array.isArray(tree) ? tree : [tree]) walk(node);
+    return scans;
+  } finally {
+    db.close();
+  }
+}
+
+describe("compaction: one file per table per finished month", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let original: Record<string, string[]>;
+  let counts: Record<string, number>;
+  const PLAYLISTS = 3;
+  // 2026-10-29 to 2026-11-04: October is finished (the lake has the 4th of November).
+  const FIRST_DAY = -3;
+  const DAYS = 7;
+  const dates = Array.from({ length: DAYS }, (_, d) => fleetDay(FIRST_DAY + d));
+  const october = "2026-10";
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "compact-month-"));
+    const { store, outcomes } = await buildFleetLake(dir, PLAYLISTS, DAYS, FIRST_DAY);
+    expect(outcomes.filter((o) => o.status === "transformed")).to.have.length(PLAYLISTS * DAYS);
+    original = await everyRelation(dir);
+    counts = await rowsPerDay(dir);
+    // Days 2026-10-29 and 2026-10-30 compacted by day, 2026-10-31 left as its per-playlist files: a month is made of both.
+    expect((await compactDays(store, dates.filter((d) => d !== "2026-10-31"))).errors).to.deep.equal([]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("counts a month as finished from the 4th of the next month (a grace for late snapshots)", () => {
+    expect(isMonthFinished(october, "2026-11-03")).to.equal(false);
+    expect(isMonthFinished(october, "2026-11-04")).to.equal(true);
+    expect(isMonthFinished("2026-12", "2027-01-04")).to.equal(true);
+    expect(isMonthFinished("2026-12", "2026-12-31")).to.equal(false);
+    expect(monthsToCompact(dir, [])).to.deep.equal([october]);
+    expect(monthsToCompact(dir, ["2026-11-02"])).to.deep.equal([october]);
+  });
+
+  it("switches each table of the month to its monthly file with no moment where a reader sees both or neither, and the same rows in every table and view", async () => {
+    const { LocalStore } = await import("../lib/storage/localStore");
+    const inner = new LocalStore(dir);
+    const seen: Record<string, number>[] = [];
+    const watched = Object.assign(Object.create(inner) as typeof inner, {
+      put: async (key: string, body: Uint8Array | string) => {
+        seen.push(await rowsPerDay(dir));
+        await inner.put(key, body);
+        seen.push(await rowsPerDay(dir));
+      },
+    });
+    const result = await compactMonth(watched, october);
+    expect(result).to.deep.include({ month: october, status: "compacted", days: 3 });
+    expect(result.keys).to.have.length(12);
+    expect(seen).to.have.length(24);
+    for (const s of seen) expect(s).to.deep.equal(counts);
+    for (const f of FILE_FORMATS) {
+      for (const t of TABLE_NAMES) {
+        const { months, days } = tableFiles(dir, f, t, () => {});
+        expect(months.map((m) => [m.month, m.file])).to.deep.equal([[october, path.join(dir, monthlyFileKey(f, t, october))]]);
+        expect(days.map((d) => d.snapshotDate)).to.deep.equal(dates.filter((d) => d.startsWith("2026-11")));
+      }
+    }
+    const after = await everyRelation(dir);
+    for (const name of RELATIONS) expect(after[name], name).to.deep.equal(original[name]);
+    expect(original.daily_changes.some((r) => JSON.parse(r).snapshot_date === "2026-11-01")).to.equal(true);
+    expect(monthsToCompact(dir, [])).to.deep.equal([]);
+  });
+
+  it("keeps snapshot_date a column DuckDB filters on inside the monthly file: latest_snapshot reads no finished month's row, a day's query its day", async () => {
+    const latest = await tableScans(dir, "SELECT * FROM latest_snapshot");
+    const monthly = latest.filter((s) => s.files.includes("snapshot_month="));
+    // The playlists scan finds each playlist's latest day; every other monthly scan is cut to that day.
+    const cut = monthly.filter((s) => !s.files.includes("/playlists/"));
+    expect(cut.length).to.be.greaterThan(0);
+    for (const scan of cut) {
+      expect(scan.filters, scan.files).to.include(`snapshot_date='${dates[DAYS - 1]}'`);
+      expect(scan.rows, scan.files).to.equal(0);
+    }
+    const day = await tableScans(dir, "SELECT * FROM playlist_tracks WHERE snapshot_date = '2026-10-30'");
+    const monthScan = day.find((s) => s.files.includes("snapshot_month="))!;
+    expect(monthScan.filters).to.include("snapshot_date='2026-10-30'");
+    expect(monthScan.rows).to.equal(counts["playlist_tracks 2026-10-30"]);
+  });
+
+  it("re-compacts the day and the month after a late re-transform of one playlist: the old month until then, the new rows after", async () => {
+    const { LocalStore } = await import("../lib/storage/localStore");
+    const store = new LocalStore(dir);
+    const day = "2026-10-30";
+    await store.put(rawSnapshotKey(day, fleetPlaylistId(1)), JSON.stringify(fleetSnapshot(1, FIRST_DAY + 1, { reversed: true })));
+    expect((await transformRawObject(store, rawSnapshotKey(day, fleetPlaylistId(1)))).status).to.equal("transformed");
+    expect((await everyRelation(dir)).playlist_snapshot).to.deep.equal(original.playlist_snapshot);
+    // What npm start does after the transform: the day, then the finished months of the days it wrote.
+    await compactDays(store, [day]);
+    expect(monthsToCompact(dir, [day])).to.deep.equal([october]);
+    const { months, errors } = await compactMonths(store, monthsToCompact(dir, [day]));
+    expect(errors).to.deep.equal([]);
+    expect(months.map((m) => m.status)).to.deep.equal(["compacted"]);
+    const recompacted = await everyRelation(dir);
+    const perPlaylist = mkdtempSync(path.join(tmpdir(), "compact-month-truth-"));
+    try {
+      cpSync(dir, perPlaylist, { recursive: true });
+      rmSync(path.join(perPlaylist, "transformed_data/compacted"), { recursive: true });
+      const truth = await everyRelation(perPlaylist);
+      for (const name of RELATIONS) expect(recompacted[name], name).to.deep.equal(truth[name]);
+      expect(recompacted.playlist_snapshot).to.not.deep.equal(original.playlist_snapshot);
+    } finally {
+      rmSync(perPlaylist, { recursive: true, force: true });
+    }
+  });
+
+  it("reads the month's days instead of a monthly file that is not whole, and says so", async () => {
+    const bad = mkdtempSync(path.join(tmpdir(), "compact-month-bad-"));
+    try {
+      cpSync(dir, bad, { recursive: true });
+      const expected = await everyRelation(bad);
+      const broken = path.join(bad, monthlyFileKey("parquet", "songs", october));
+      writeFileSync(broken, "PAR1 cut short");
+      const empty = path.join(bad, monthlyFileKey("csv", "artists", october));
+      writeFileSync(empty, "");
+      const db = await openLake(bad);
+      try {
+        expect(db.warnings.join("\n")).to.include(`Skipped ${broken}: it is not a whole Parquet file`);
+        expect(db.warnings.join("\n")).to.include(`Skipped ${empty}: it is empty (0 bytes)`);
+      } finally {
+        db.close();
+      }
+      expect(await everyRelation(bad)).to.deep.equal(expected);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
+  it("does not rewrite a month that is one playlist on one day", async () => {
+    const { LocalStore } = await import("../lib/storage/localStore");
+    const lone = mkdtempSync(path.join(tmpdir(), "compact-month-lone-"));
+    try {
+      const store = new LocalStore(lone);
+      for (const [i, d] of [
+        [0, FIRST_DAY],
+        [0, 3],
+      ]) {
+        await store.put(rawSnapshotKey(fleetDay(d), fleetPlaylistId(i)), JSON.stringify(fleetSnapshot(i, d)));
+        expect((await transformRawObject(store, rawSnapshotKey(fleetDay(d), fleetPlaylistId(i)))).status).to.equal("transformed");
+      }
+      expect(monthsToCompact(lone, [])).to.deep.equal([october]);
+      expect(await compactMonth(store, october)).to.deep.equal({ month: october, status: "single", days: 1, keys: [] });
+      for (const f of FILE_FORMATS) for (const t of TABLE_NAMES) expect(existsSync(path.join(lone, monthlyFileKey(f, t, october)))).to.equal(false);
+    } finally {
+      rmSync(lone, { recursive: true, force: true });
+    }
   });
 });
 

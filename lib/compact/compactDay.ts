@@ -21,7 +21,7 @@
  */
 import { tableFromIPC, type Table } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
-import { compactedFileKey, FILE_FORMATS, partitionFolder, tableRoot, type FileFormat } from "../lake/layout";
+import { compactedFileKey, compactedRoot, FILE_FORMATS, partitionFolder, tableRoot, type FileFormat } from "../lake/layout";
 import { contentTypeFor, type ObjectStore } from "../storage/objectStore";
 import { TABLE_NAMES, TABLES, type Cell, type ColumnDef, type Row, type TableName } from "../tables/schema";
 import { encodeCheckedParquet } from "../formats/parquet";
@@ -50,6 +50,20 @@ export class CompactionError extends Error {
 export async function dayFileKeys(store: ObjectStore, format: FileFormat, table: TableName, snapshotDate: string): Promise<string[]> {
   const folder = `${tableRoot(format, table)}${partitionFolder(snapshotDate)}/`;
   return (await store.list(folder)).filter((key) => key.endsWith(`.${format}`) && !key.slice(folder.length).includes("/"));
+}
+
+/**
+ * The folder of the first file compactDay writes for a day. Once it holds a file the day is
+ * compacted (or being compacted), and a late re-transform of one of its playlists must compact it
+ * again: readers would otherwise keep the compacted file without that playlist's new rows.
+ */
+export function compactionMarkerFolder(snapshotDate: string): string {
+  return `${compactedRoot(FILE_FORMATS[0], TABLE_NAMES[0])}${partitionFolder(snapshotDate)}/`;
+}
+
+/** Whether the day was compacted: one listing of compactionMarkerFolder. */
+export async function dayIsCompacted(store: ObjectStore, snapshotDate: string): Promise<boolean> {
+  return (await store.list(compactionMarkerFolder(snapshotDate))).length > 0;
 }
 
 /** A cell as the transform's rows hold it (lib/tables/schema.ts, Cell), from the value apache-arrow reads. */
@@ -93,7 +107,7 @@ function compactParquet(snapshotDate: string, table: TableName, inputs: { key: s
 
 const NEWLINE = 0x0a;
 
-function compactCsv(snapshotDate: string, inputs: { key: string; body: Uint8Array }[]): Uint8Array {
+export function compactCsv(snapshotDate: string, inputs: { key: string; body: Uint8Array }[]): Uint8Array {
   const parts: Uint8Array[] = [];
   let header: string | undefined;
   for (const { key, body } of inputs) {

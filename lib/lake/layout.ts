@@ -159,3 +159,44 @@ export function compactedFileKey(format: FileFormat, table: TableName, snapshotD
 export function catalogTableName(format: FileFormat, table: TableName): string {
   return format === "parquet" ? table : `${CSV_TABLE_PREFIX}${table}`;
 }
+
+/**
+ * Finished months, compacted again (locally only): one file per table, format and month, the
+ * month's days with snapshot_date as a real column (a file that holds many days cannot take its
+ * day from its folder). Under the compacted prefix, beside the daily roots, never inside a table
+ * root. Written by lib/compact/compactMonth.ts; docs/lake-format.md says when a month is finished.
+ */
+export const MONTHLY_PREFIX = `${COMPACTED_PREFIX}monthly/`;
+/** The folder of one month's file: "snapshot_month=2026-10". */
+export const MONTH_FOLDER_KEY = "snapshot_month";
+
+const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export function isSnapshotMonth(month: string): boolean {
+  return MONTH_RE.test(month);
+}
+
+/** The month (YYYY-MM) of a snapshot date. */
+export function monthOf(snapshotDate: string): string {
+  return assertSnapshotDate(snapshotDate).slice(0, 7);
+}
+
+export function monthlyRoot(format: FileFormat, table: TableName): string {
+  return `${MONTHLY_PREFIX}${format}/${table}/`;
+}
+
+export function monthFolder(month: string): string {
+  if (!isSnapshotMonth(month)) throw new Error(`Invalid month "${month}": use YYYY-MM, for example 2026-10.`);
+  return `${MONTH_FOLDER_KEY}=${month}`;
+}
+
+/** The month of a "snapshot_month=YYYY-MM" folder name, or undefined when it is not one. */
+export function parseMonthFolder(name: string): string | undefined {
+  if (!name.startsWith(`${MONTH_FOLDER_KEY}=`)) return undefined;
+  const month = name.slice(MONTH_FOLDER_KEY.length + 1);
+  return isSnapshotMonth(month) ? month : undefined;
+}
+
+export function monthlyFileKey(format: FileFormat, table: TableName, month: string): string {
+  return `${monthlyRoot(format, table)}${monthFolder(month)}/${table}.${format}`;
+}

@@ -17,7 +17,7 @@ import { CSV_ESCAPE, CSV_QUOTE, CSV_SEPARATOR } from "../formats/csvDialect";
 import { allTableRoots, catalogTableName, type FileFormat } from "../lake/layout";
 import { PARTITION_COLUMN, TABLES, type ColumnType, type TableName } from "../tables/schema";
 import { loadViews } from "./sqlFiles";
-import { literalPath, tableDays } from "./lakeFiles";
+import { literalPath, tableFiles } from "./lakeFiles";
 
 export interface QueryResult {
   columns: string[];
@@ -121,27 +121,42 @@ function partitionSource(lakeDir: string, format: FileFormat): { options: string
 function relationSql(lakeDir: string, format: FileFormat, table: TableName, warn: (message: string) => void): string {
   const columns = TABLES[table];
   const name = ident(catalogTableName(format, table));
-  const files = tableDays(lakeDir, format, table, warn).flatMap((day) => day.files);
-  if (files.length === 0) {
+  const { months, days } = tableFiles(lakeDir, format, table, warn);
+  const dayFileList = days.flatMap((day) => day.files);
+  const sources = [
+    ...(months.length > 0 ? [fileSource(months.map((m) => m.file), format, table, { options: "hive_partitioning = false", column: ident(PARTITION_COLUMN) }, true)] : []),
+    ...(dayFileList.length > 0 ? [fileSource(dayFileList, format, table, partitionSource(lakeDir, format), false)] : []),
+  ];
+  if (sources.length === 0) {
     // No files yet: an empty relation with the right types, so the views still compile.
     const cols = columns.map((c) => `CAST(NULL AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
     return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, CAST(NULL AS VARCHAR) AS ${PARTITION_COLUMN} WHERE 1 = 0`;
   }
-  // The files themselves, each read literally: no glob, no hive parsing of the lake's path, and
-  // no union_by_name (every file has the columns of lib/tables, so the first file's schema binds).
+  // Finished months' files hold snapshot_date as a column, the other days take it from their folder:
+  // two scans, one relation (a filter or a join on snapshot_date reaches both).
+  return `CREATE OR REPLACE VIEW ${name} AS ${sources.join(" UNION ALL ")}`;
+}
+
+/**
+ * One scan of table files: the files themselves, each read literally (no glob, no hive parsing of
+ * the lake's path), and no union_by_name (every file has the columns of lib/tables, so the first
+ * file's schema binds). `dated`: the files hold snapshot_date as a column (monthly files).
+ */
+function fileSource(files: string[], format: FileFormat, table: TableName, partition: { options: string; column: string }, dated: boolean): string {
+  const columns = TABLES[table];
   const fileList = `[${files.map((f) => sqlString(literalPath(f))).join(", ")}]`;
-  const partition = partitionSource(lakeDir, format);
   if (format === "parquet") {
     const cols = columns.map((c) => `CAST(${ident(c.name)} AS ${duckType(c.type, format)}) AS ${ident(c.name)}`);
-    return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${partition.column} FROM read_parquet(${fileList}, ${partition.options})`;
+    return `SELECT ${cols.join(", ")}, ${partition.column} FROM read_parquet(${fileList}, ${partition.options})`;
   }
   // Every field as text with RFC 4180 quoting (what the writer emits), then typed as Athena types it.
+  const fileColumns = [...columns.map((c) => c.name), ...(dated ? [PARTITION_COLUMN] : [])];
   const source =
     `read_csv(${fileList}, ${partition.options}, header = true, auto_detect = false, delim = ${sqlString(CSV_SEPARATOR)}, ` +
     `quote = ${sqlString(CSV_QUOTE)}, escape = ${sqlString(CSV_QUOTE)}, allow_quoted_nulls = false, ` +
-    `columns = {${columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(", ")}})`;
+    `columns = {${fileColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ")}})`;
   const cols = columns.map((c) => `${athenaCsvColumn(ident(c.name), c.type)} AS ${ident(c.name)}`);
-  return `CREATE OR REPLACE VIEW ${name} AS SELECT ${cols.join(", ")}, ${partition.column} FROM ${source}`;
+  return `SELECT ${cols.join(", ")}, ${partition.column} FROM ${source}`;
 }
 
 /** DuckDB values → what JSON and people expect: safe BIGINTs as numbers, timestamps as ISO strings. */

@@ -1,8 +1,9 @@
 /**
- * Which files the local catalog reads, day by day: a day's compacted file when there is a good
- * one (lib/compact), otherwise the day's per-playlist files, never both, so a reader sees each
- * day once. The work is a listing of each table's day folders and one check per file read: a
- * compacted day costs one file, whatever its number of playlists.
+ * Which files the local catalog reads: a finished month's file when there is a good one
+ * (lib/compact/compactMonth.ts), otherwise, day by day, a day's compacted file when there is a
+ * good one (lib/compact), otherwise the day's per-playlist files; never two of them, so a reader
+ * sees each day once. The work is a listing of each table's month and day folders and one check
+ * per file read: a compacted month costs one file, whatever its number of days and playlists.
  *
  * A file that cannot be a table file (empty, or a .parquet without Parquet's "PAR1" at both
  * ends) is skipped with a warning instead of failing every query; so is a folder under a table
@@ -10,7 +11,7 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { compactedFileKey, compactedRoot, parsePartitionFolder, partitionFolder, tableRoot, type FileFormat } from "../lake/layout";
+import { compactedFileKey, compactedRoot, monthlyFileKey, monthlyRoot, monthOf, parseMonthFolder, parsePartitionFolder, partitionFolder, tableRoot, type FileFormat } from "../lake/layout";
 import { PARTITION_COLUMN, type TableName } from "../tables/schema";
 
 export interface DayFiles {
@@ -52,25 +53,84 @@ export function unreadableBecause(file: string, format: FileFormat): string | un
   return undefined;
 }
 
-/** The valid partition folders' dates under a root, sorted; every other entry is reported. */
-function partitionDates(root: string, warn: (message: string) => void): string[] {
+/** The valid folders' values under a root (by `parse`), sorted; every other entry is reported. */
+function folderValues(root: string, parse: (name: string) => string | undefined, form: string, warn: (message: string) => void): string[] {
   if (!existsSync(root)) return [];
-  const dates: string[] = [];
+  const values: string[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const date = parsePartitionFolder(entry.name);
-    if (date === undefined) warn(`Skipped ${path.join(root, entry.name)}: not a partition folder (${PARTITION_COLUMN}=YYYY-MM-DD with a real date); move it out of the lake.`);
-    else dates.push(date);
+    const value = parse(entry.name);
+    if (value === undefined) warn(`Skipped ${path.join(root, entry.name)}: not a partition folder (${form}); move it out of the lake.`);
+    else values.push(value);
   }
-  return dates.sort();
+  return values.sort();
 }
 
-/** The files to read for one table and format, day by day (days with no readable file left out). */
+const partitionDates = (root: string, warn: (message: string) => void) => folderValues(root, parsePartitionFolder, `${PARTITION_COLUMN}=YYYY-MM-DD with a real date`, warn);
+
+/** One finished month's file: its rows carry snapshot_date as a column. */
+export interface MonthFile {
+  month: string;
+  file: string;
+}
+
+export interface TableFiles {
+  months: MonthFile[];
+  days: DayFiles[];
+}
+
+const skipFile = (warn: (message: string) => void) => (file: string, why: string) =>
+  warn(`Skipped ${file}: it ${why}; replace or remove it (\`npm start -- --stage transform --date <day>\` writes the day again).`);
+
+/**
+ * The files to read for one table and format: the months read from their monthly file, then the
+ * other days (days with no readable file left out). `months: false` ignores monthly files (what
+ * a month is compacted from); `within` keeps only the days of one month.
+ */
+export function tableFiles(
+  lakeDir: string,
+  format: FileFormat,
+  table: TableName,
+  warn: (message: string) => void,
+  opts: { months?: boolean; within?: string; badFile?: (file: string, why: string) => void } = {},
+): TableFiles {
+  const skip = opts.badFile ?? skipFile(warn);
+  const months: MonthFile[] = [];
+  if (opts.months !== false) {
+    for (const month of folderValues(path.join(lakeDir, monthlyRoot(format, table)), parseMonthFolder, "snapshot_month=YYYY-MM", warn)) {
+      if (opts.within !== undefined && month !== opts.within) continue;
+      const file = path.join(lakeDir, monthlyFileKey(format, table, month));
+      const why = unreadableBecause(file, format);
+      if (why === undefined) months.push({ month, file });
+      // The month is still there as its days, read below.
+      else if (existsSync(file)) skip(file, why);
+    }
+  }
+  // Largest month first: DuckDB estimates a scan of many files as its first file's rows times their number (seen
+  // in EXPLAIN ANALYZE), and a partial first month (history starting mid-month) made the month scans look small
+  // enough to become a join's build side, where no join filter prunes them.
+  months.sort((a, b) => statSync(b.file).size - statSync(a.file).size || a.month.localeCompare(b.month));
+  const monthly = new Set(months.map((m) => m.month));
+  const days = dayFiles(lakeDir, format, table, warn, skip, (date) => !monthly.has(monthOf(date)) && (opts.within === undefined || monthOf(date) === opts.within));
+  return { months, days };
+}
+
+/** The files to read for one table and format, day by day, ignoring monthly files (days with no readable file left out). */
 export function tableDays(lakeDir: string, format: FileFormat, table: TableName, warn: (message: string) => void): DayFiles[] {
+  return dayFiles(lakeDir, format, table, warn, skipFile(warn), () => true);
+}
+
+function dayFiles(
+  lakeDir: string,
+  format: FileFormat,
+  table: TableName,
+  warn: (message: string) => void,
+  skip: (file: string, why: string) => void,
+  wanted: (date: string) => boolean,
+): DayFiles[] {
   const perPlaylistRoot = path.join(lakeDir, tableRoot(format, table));
   const compacted = new Set(partitionDates(path.join(lakeDir, compactedRoot(format, table)), warn));
-  const dates = [...new Set([...compacted, ...partitionDates(perPlaylistRoot, warn)])].sort();
-  const skip = (file: string, why: string) => warn(`Skipped ${file}: it ${why}; replace or remove it (\`npm start -- --stage transform --date <day>\` writes the day again).`);
+  const dates = [...new Set([...compacted, ...partitionDates(perPlaylistRoot, warn)])].filter(wanted).sort();
   const days: DayFiles[] = [];
   for (const snapshotDate of dates) {
     if (compacted.has(snapshotDate)) {
