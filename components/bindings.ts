@@ -76,6 +76,11 @@ export function glueDatabaseBinding(envName: string, database: aws.glue.CatalogD
   };
 }
 
+/** A Lambda function named by `envName`, which the bound function may invoke (lambda:InvokeFunction on its ARN only). */
+export function functionBinding(envName: string, fn: aws.lambda.Function): Binding {
+  return { env: { [envName]: fn.name }, statements: [{ Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: fn.arn }] };
+}
+
 /**
  * An Athena workgroup named by `envName`: running and reading queries in it, and writing their
  * results where the workgroup puts them (Athena user guide, "Identity-based policies": a query's

@@ -43,15 +43,16 @@ export class SpotifyPipeline extends pulumi.ComponentResource {
     const lakeBucket = this.lake.lakeBucket;
     this.catalog = new Catalog(`${name}-catalog`, { ...args.catalog, lakeBucket }, parent);
     this.extractor = new Extractor(`${name}-extractor`, { ...args.extractor, lakeBucket, logRetentionDays, tracing }, parent);
-    this.transformer = new Transformer(
-      `${name}-transformer`,
-      { ...args.transformer, lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, logRetentionDays, tracing },
-      parent,
-    );
-    // Compaction: on the extraction's daily rule, the previous day becomes one file per table (issue 20).
+    // Compaction: on the extraction's daily rule, the previous day becomes one file per table (issue 20);
+    // the transform asks it to compact a compacted day again after a late re-transform.
     this.compactor = new Compactor(
       `${name}-compactor`,
       { lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, schedule: this.extractor.schedule, logRetentionDays, tracing },
+      parent,
+    );
+    this.transformer = new Transformer(
+      `${name}-transformer`,
+      { ...args.transformer, lakeBucket, database: this.catalog.database, tableNames: this.catalog.tableNames, logRetentionDays, tracing, compactFunction: this.compactor.function.fn },
       parent,
     );
     this.analytics = new Analytics(

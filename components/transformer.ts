@@ -16,7 +16,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RAW_PREFIX, REJECTED_PREFIX, TRANSFORMED_PREFIX } from "../lib/lake/layout";
 import { TRANSFORM_ENV, TRANSFORM_TRIGGER } from "../contracts/transform";
-import { bucketBinding, glueArns, glueDatabaseBinding } from "./bindings";
+import { bucketBinding, functionBinding, glueArns, glueDatabaseBinding } from "./bindings";
 import { HANDLERS } from "./handlerRegistry";
 import { pipelineFunction, type PipelineFunction } from "./lambdaCode";
 
@@ -35,6 +35,8 @@ export interface TransformerArgs {
   logRetentionDays: number;
   /** X-Ray active tracing on the functions (config "tracing"). */
   tracing?: boolean;
+  /** The compaction function, invoked (asynchronously) to compact a compacted day again after a late re-transform (issue 20). */
+  compactFunction?: aws.lambda.Function;
 }
 
 export class Transformer extends pulumi.ComponentResource {
@@ -53,6 +55,7 @@ export class Transformer extends pulumi.ComponentResource {
         bindings: [
           bucketBinding(TRANSFORM_ENV.bucket, args.lakeBucket, { read: [RAW_PREFIX], write: TRANSFORM_OUTPUT_PREFIXES, list: [RAW_PREFIX, TRANSFORMED_PREFIX] }),
           glueDatabaseBinding(TRANSFORM_ENV.database, args.database, glueArns(this), TRANSFORM_GLUE_ACTIONS, args.tableNames),
+          ...(args.compactFunction ? [functionBinding(TRANSFORM_ENV.compactFunction, args.compactFunction)] : []),
         ],
         memoryMb: args.memoryMb,
         timeoutSeconds: args.timeoutSeconds,

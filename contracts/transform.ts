@@ -11,17 +11,23 @@ export const TRANSFORM_ENV = {
   bucket: "LAKE_BUCKET",
   /** The Glue database whose declared tables receive the new partitions. */
   database: "GLUE_DATABASE",
+  /** The compaction function, asked to compact a day again after a late re-transform of one of its playlists (issue 20). */
+  compactFunction: "COMPACT_FUNCTION",
 } as const;
 
 export interface TransformEnv {
   bucket: string;
   database: string;
+  /** Unset: no day is compacted again after a transform (a stack without the compactor, the benches). */
+  compactFunction?: string;
 }
 
 export function parseTransformEnv(env: Env): TransformEnv {
+  const compactFunction = env[TRANSFORM_ENV.compactFunction];
   return {
     bucket: requireEnv(env, TRANSFORM_ENV.bucket, "transform"),
     database: requireEnv(env, TRANSFORM_ENV.database, "transform"),
+    ...(compactFunction ? { compactFunction } : {}),
   };
 }
 
@@ -57,4 +63,6 @@ export const TRANSFORM_LOG = {
   /** A notification record that cannot be read (null, no key, bad URL encoding): reported, the others processed. */
   badRecord: "notification record unreadable",
   partitionsRegistered: "partitions registered",
+  /** Days that were already compacted and got a re-transformed playlist: the compaction function was asked to compact them again. */
+  recompactionRequested: "recompaction requested",
 } as const;

@@ -20,7 +20,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Store } from "../lib/storage/s3Store";
 import { chunk } from "../lib/util/collections";
 import type { ObjectStore } from "../lib/storage/objectStore";
-import { compactDay, CompactionError, type DayCompaction } from "../lib/compact/compactDay";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import { compactDay, CompactionError, dayIsCompacted, type DayCompaction } from "../lib/compact/compactDay";
 import { catalogTableName, compactedRoot, FILE_FORMATS } from "../lib/lake/layout";
 import { TABLE_NAMES } from "../lib/tables/schema";
 import { COMPACT_LOG, compactDatesOf, parseCompactEnv, type CompactEnv, type CompactEvent } from "../contracts/compact";
@@ -113,6 +114,34 @@ export function createCompactHandler(settings: CompactEnv, deps: CompactDeps = {
     if (errors.length > 0) throw new Error(`${errors.length} day(s) not compacted: ${errors.join(" ")}`);
     return { days, switched };
   };
+}
+
+/**
+ * After a transform (handlers/transform.ts): the days among `dates` that were already compacted
+ * (lib/compact, dayIsCompacted: one listing each) are given to the compaction function to compact
+ * again, so that their Glue partitions stop serving a compacted file without the re-transformed
+ * playlist's new rows. Nothing else is done for a day that is not compacted.
+ *
+ * One asynchronous invocation for all of them (Lambda API reference, Invoke: InvocationType "Event"
+ * invokes "asynchronously", "the API response only includes a status code", which "for the Event
+ * invocation type ... is 202"; the event waits in the function's queue, and a failed run is
+ * retried twice before it goes to the function's dead-letter queue: Lambda Developer Guide, "How
+ * Lambda handles errors and retries with asynchronous invocation"). The event is the one
+ * contracts/compact.ts takes: {"snapshotDates": [...]}. A refused invocation throws, which fails
+ * the transform's invocation so that S3's event is retried (it rewrites the same files).
+ * The Lambda client is loaded only when a day needs it.
+ */
+export async function requestRecompaction(store: ObjectStore, functionName: string, dates: string[], lambda?: LambdaClient): Promise<string[]> {
+  const compacted: string[] = [];
+  for (const date of [...new Set(dates)].sort()) if (await dayIsCompacted(store, date)) compacted.push(date);
+  if (compacted.length === 0) return [];
+  const { InvokeCommand, LambdaClient: Client } = await import("@aws-sdk/client-lambda");
+  const event: CompactEvent = { snapshotDates: compacted };
+  const response = await (lambda ?? new Client({})).send(new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+  if (response.StatusCode !== 202) {
+    throw new Error(`Asking ${functionName} to compact ${compacted.join(", ")} again was answered ${response.StatusCode}, not 202 (queued); the transform fails so that it is retried.`);
+  }
+  return compacted;
 }
 
 /** What the deployed function runs once per cold start: names from the environment (contracts/compact.ts). */

@@ -10,6 +10,7 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { GlueClient } from "@aws-sdk/client-glue";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Store } from "../lib/storage/s3Store";
 import type { ObjectStore } from "../lib/storage/objectStore";
@@ -19,12 +20,15 @@ import { parseTransformEnv, TRANSFORM_LOG, type TransformEnv } from "../contract
 import type { Env } from "../contracts/env";
 import { logWithContext, type InvocationContext } from "./lambdaContext";
 import { registerPartitions, type PartitionRegistration } from "./partitions";
+import { requestRecompaction } from "./compact";
 
 export type TransformSettings = TransformEnv;
 
 export interface TransformDeps {
   s3?: S3Client;
   glue?: GlueClient;
+  /** For the compaction function, asked to compact a compacted day again (handlers/compact.ts, requestRecompaction). */
+  lambda?: LambdaClient;
   store?: ObjectStore;
   logger?: Logger;
 }
@@ -32,6 +36,8 @@ export interface TransformDeps {
 export interface TransformResult {
   outcomes: TransformOutcome[];
   partitions: PartitionRegistration;
+  /** Compacted days it wrote to, which the compaction function was asked to compact again. */
+  recompaction: string[];
 }
 
 /** Thrown after the rest of the event was processed, naming the records that failed; a retry processes the event again. */
@@ -77,7 +83,9 @@ export function createTransformHandler(settings: TransformSettings, deps: Transf
     const dates = outcomes.flatMap((o) => (o.status === "transformed" ? [o.snapshotDate] : []));
     const partitions = await registerPartitions(glue, { bucket: settings.bucket, database: settings.database }, dates);
     if (dates.length > 0) logger.info(TRANSFORM_LOG.partitionsRegistered, { database: settings.database, created: partitions.created.length, existing: partitions.existing.length, snapshotDates: [...new Set(dates)] });
-    const result = { outcomes, partitions };
+    const recompaction = settings.compactFunction ? await requestRecompaction(store, settings.compactFunction, dates, deps.lambda) : [];
+    if (recompaction.length > 0) logger.info(TRANSFORM_LOG.recompactionRequested, { functionName: settings.compactFunction, snapshotDates: recompaction });
+    const result = { outcomes, partitions, recompaction };
     if (failed.length > 0) throw new RecordsFailedError(failed, result);
     return result;
   };

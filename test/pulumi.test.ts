@@ -216,6 +216,10 @@ describe("Pulumi program (mocks)", function () {
     // The same daily rule also starts the compaction of the day before (components/compactor.ts, issue 20).
     const compactor = byName("aws:lambda/function:Function", "compactor-fn");
     expect(targets.map((t) => t.inputs.arn)).to.have.members([mockArn(fanout), mockArn(compactor)]);
+    // The transform may invoke the compactor (a compacted day re-transformed: handlers/compact.ts, requestRecompaction), nothing else.
+    expect(byName("aws:lambda/function:Function", "transformer-fn").inputs.environment.variables).to.include({ COMPACT_FUNCTION: physicalName(compactor) });
+    const invokes = statementsOf(byName("aws:iam/rolePolicy:RolePolicy", "transformer").inputs.policy).filter((st) => asArray<string>(st.Action).includes("lambda:InvokeFunction"));
+    expect(invokes.map((st) => st.Resource)).to.deep.equal([mockArn(compactor)]);
     const invoke = ofType("aws:lambda/permission:Permission").find((p) => p.inputs.function === physicalName(fanout))!;
     expect(invoke.inputs).to.include({ principal: "events.amazonaws.com", sourceArn: mockArn(rules[0]), action: "lambda:InvokeFunction" });
     // The list is data: one object in the lake bucket holding every configured playlist, which the fan-out may read and nothing else there.
@@ -314,7 +318,11 @@ describe("Pulumi program (mocks)", function () {
       ...tables.map((t) => `arn:aws:glue:eu-west-1:123456789012:table/spotify_pipeline_dev/${t}`),
     ]);
     const env = byName("aws:lambda/function:Function", "transformer").inputs.environment.variables;
-    expect(env).to.deep.equal({ LAKE_BUCKET: `${byName("aws:s3/bucket:Bucket", "-lake-data").name}-physical`, GLUE_DATABASE: "spotify_pipeline_dev" });
+    expect(env).to.deep.equal({
+      LAKE_BUCKET: `${byName("aws:s3/bucket:Bucket", "-lake-data").name}-physical`,
+      GLUE_DATABASE: "spotify_pipeline_dev",
+      COMPACT_FUNCTION: physicalName(byName("aws:lambda/function:Function", "compactor-fn")),
+    });
     // Nothing starts a crawl from the transform any more: no race with a running crawl.
     expect(JSON.stringify(ofType("aws:iam/rolePolicy:RolePolicy").map((p) => p.inputs.policy))).to.not.include("glue:StartCrawler");
   });
