@@ -4,7 +4,7 @@
  */
 import { rawSnapshotKey } from "../lake/layout";
 import { InvalidSnapshotError, RawSnapshot } from "../snapshot/rawSnapshot";
-import { stringifyInLines } from "../snapshot/jsonInLines";
+import { encodeInLines } from "../snapshot/jsonInLines";
 import { describeZodError } from "../spotify/schemas";
 import type { ObjectStore } from "../storage/objectStore";
 
@@ -14,6 +14,6 @@ export async function landSnapshot(store: ObjectStore, snapshot: RawSnapshot): P
     throw new InvalidSnapshotError(`Raw snapshot of playlist ${snapshot.playlist_id} for ${snapshot.snapshot_date} does not validate at ${describeZodError(checked.error)}; nothing was written.`);
   }
   const key = rawSnapshotKey(checked.data.snapshot_date, checked.data.playlist_id);
-  await store.put(key, stringifyInLines(checked.data), "application/json");
+  await store.put(key, encodeInLines(checked.data), "application/json");
   return key;
 }

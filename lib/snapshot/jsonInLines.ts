@@ -15,15 +15,34 @@
  * end with a native search for the next "\n" instead of walking its bytes (parseJsonInParts.ts).
  */
 export function stringifyInLines(doc: object): string {
-  const members: string[] = [];
+  return encodeInLines(doc).toString("utf8");
+}
+
+/**
+ * stringifyInLines' text as UTF-8 bytes, what a store writes. Each element is encoded on its own
+ * and the bytes copied once into the result: joining many strings that hold non-Latin-1
+ * characters, then encoding the joined text, costs several times more (docs/performance.md, fleet).
+ */
+export function encodeInLines(doc: object): Buffer {
+  const parts: string[] = ["{"];
   // The same members, in the same order, as JSON.stringify writes them (own enumerable string keys; undefined, functions and symbols left out).
   for (const [key, value] of Object.entries(doc)) {
-    const element = (v: unknown) => JSON.stringify(v) ?? "null"; // as JSON.stringify writes an array's undefined element
-    if (Array.isArray(value) && value.length > 0) members.push(`${JSON.stringify(key)}:[\n${value.map(element).join(",\n")}\n]`);
-    else {
+    const separator = parts.length > 1 ? "," : "";
+    if (Array.isArray(value) && value.length > 0) {
+      parts.push(`${separator}${JSON.stringify(key)}:[\n`);
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) parts.push(",\n");
+        parts.push((JSON.stringify(value[i]) as string | undefined) ?? "null"); // as JSON.stringify writes an array's undefined element (or hole)
+      }
+      parts.push("\n]");
+    } else {
       const text = JSON.stringify(value) as string | undefined;
-      if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+      if (text !== undefined) parts.push(`${separator}${JSON.stringify(key)}:${text}`);
     }
   }
-  return `{${members.join(",")}}`;
+  parts.push("}");
+  const out = Buffer.allocUnsafe(parts.reduce((n, part) => n + Buffer.byteLength(part), 0));
+  let at = 0;
+  for (const part of parts) at += out.write(part, at);
+  return out;
 }
