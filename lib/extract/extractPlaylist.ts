@@ -130,21 +130,27 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
     );
   };
 
+  if (!checkpoint.playlist && deadline.passed) return stop(-1);
+  // The pages go out with the playlist object: the first page says how many there are, so the others need not wait for
+  // the object (round trips less per playlist). The playlist's error, if any, is the one reported; progress keeps its order.
+  let itemsProgress: [number, number] | undefined;
+  let playlistIn = !!checkpoint.playlist;
+  if (!playlistIn) emit("playlist", 0, 1);
+  const reading = deadline.settle(
+    fetchPages(client, playlistId, pages, deadline, (done, total) => (playlistIn ? emit("items", done, total) : (itemsProgress = [done, total])), options.maxEntries),
+  );
+  reading.catch(() => undefined);
   if (!checkpoint.playlist) {
-    if (deadline.passed) return stop(-1);
-    emit("playlist", 0, 1);
-    // The first page goes out with the playlist (one round trip less per playlist); the playlist's error, if any, is the one reported.
-    const firstPage = pages.has(0) ? undefined : client.getPlaylistItems(playlistId, 0);
-    firstPage?.catch(() => undefined);
     const fullPlaylist = await client.getPlaylist(playlistId);
-    if (firstPage) pages.set(0, await firstPage);
     const { items: _embeddedItems, tracks: _embeddedTracks, ...playlist } = fullPlaylist;
     checkpoint.playlist = playlist;
     checkpoint.embedded = { items: "items" in fullPlaylist, tracks: "tracks" in fullPlaylist };
   }
   emit("playlist", 1, 1);
+  playlistIn = true;
+  if (itemsProgress) emit("items", ...itemsProgress);
 
-  const read = await deadline.settle(fetchPages(client, playlistId, pages, deadline, (done, total) => emit("items", done, total), options.maxEntries));
+  const read = await reading;
   if (!read?.value.complete) return stop(-1);
   const entries = read.value.entries;
   const { ids, skipped } = readEntries(entries, playlistId);
@@ -181,16 +187,17 @@ export async function extractPlaylist(client: SpotifyClient, playlistId: string,
       await wait.next(false);
     }
   }
-  const modeBefore = client.enrichmentMode;
   const onFetched = cache ? (kind: CatalogKind, id: string, object: CatalogObject | null) => cache.write(kind, id, object, now().toISOString()) : undefined;
   // Only objects the cache lacks (or holds too old to use) are claimed; a refresh ahead of age is covered by its slot.
   const claim = claims?.coordinated
     ? (kind: CatalogKind, id: string) => (cached[kind].has(id) && !isStale(cached[kind].get(id)!) ? Promise.resolve(true) : claims.claim(`${kind}/${id}`))
     : undefined;
   const isStale = (entry: { fetched_at: string }) => ageInDays(entry.fetched_at, today) >= cache!.settings.maxAgeDays;
-  const fetched = await deadline.settle(fetchCatalog(client, toFetch, { deadline, onFetched, claim, onProgress: (kind, done, total) => emit(kind, done, total) }));
-  if (cache && modeBefore === "batch" && client.enrichmentMode === "single") await cache.recordBatchRefused(now().toISOString());
-  else if (cache && prober && modeBefore === "batch" && fetched?.value.complete && CATALOG_KINDS.some((k) => fetched.value.found[k].size > 0)) await cache.recordBatchAccepted(now().toISOString());
+  // What the batch probe found is stored as soon as it is known: extractions waiting for the day's probe go on at once.
+  const onProbed = cache
+    ? (outcome: "accepted" | "refused") => (outcome === "refused" ? cache.recordBatchRefused(now().toISOString()) : prober ? cache.recordBatchAccepted(now().toISOString()) : Promise.resolve())
+    : undefined;
+  const fetched = await deadline.settle(fetchCatalog(client, toFetch, { deadline, onFetched, claim, onProbed, onProgress: (kind, done, total) => emit(kind, done, total) }));
   if (!fetched?.value.complete) {
     const got = fetched?.value.found;
     return stop(CATALOG_KINDS.reduce((n, kind) => n + toFetch[kind].filter((id) => !got?.[kind].has(id)).length, 0));

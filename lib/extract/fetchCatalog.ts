@@ -1,7 +1,8 @@
 /**
  * Full artists and albums for a set of ids: batch endpoints first (50 artists, 20 albums);
  * when one answers 403/404 (removed for development-mode apps in February 2026), one id per
- * call for the rest of the run. The first batch call goes alone, so a refusal costs one call.
+ * call for the rest of the run. The first batch call goes alone, so a refusal costs one call;
+ * its outcome goes to `onProbed` at once (extractions waiting for the day's probe go on then).
  * Each answer is handed to `onFetched` (the cache writes it) before the next call starts, and
  * no call starts once the deadline passed. With `claim`, an id is fetched only by the extraction
  * that claims it (lib/extract/claims.ts); the others are handed back as `deferred`.
@@ -38,7 +39,14 @@ interface Task {
 export async function fetchCatalog(
   client: SpotifyClient,
   ids: IdsByKind,
-  options: { deadline: Deadline; onFetched?: OnFetched; onProgress?: CatalogProgress; claim?: (kind: CatalogKind, id: string) => Promise<boolean> },
+  options: {
+    deadline: Deadline;
+    onFetched?: OnFetched;
+    onProgress?: CatalogProgress;
+    claim?: (kind: CatalogKind, id: string) => Promise<boolean>;
+    /** What the first batch call found: the batch endpoints answered, or refused (403/404). */
+    onProbed?: (outcome: "accepted" | "refused") => Promise<void>;
+  },
 ): Promise<FetchedCatalog> {
   const found: FetchedCatalog["found"] = { artists: new Map(), albums: new Map() };
   const deferred: IdsByKind = { artists: [], albums: [] };
@@ -89,12 +97,15 @@ export async function fetchCatalog(
   ];
   if (client.enrichmentMode === "batch" && batches.length > 0 && !options.deadline.passed) {
     // Probe with one batch call alone: if batches are refused, only this call is extra.
+    let answered = false;
     try {
-      while (batches.length > 0 && !(await batch(batches.shift()!)));
+      while (batches.length > 0 && !(answered = await batch(batches.shift()!)));
     } catch (err) {
       if (!isBatchRefusal(err)) throw err;
       client.enrichmentMode = "single";
+      await options.onProbed?.("refused");
     }
+    if (answered) await options.onProbed?.("accepted");
   }
   const concurrency = client.config.concurrency;
   if (client.enrichmentMode === "batch") {
