@@ -54,12 +54,19 @@ export interface FleetResult {
   rate_limit: { requests: number; window_ms: number };
   calls_by_endpoint: { day1: Partial<Record<Endpoint, number>>; day2: Partial<Record<Endpoint, number>> };
   day_wall_s: { day1: number; day2: number };
+  /** CPU seconds (user + system) of each lane and of the stand-in over each day's wall time: the 2 CPUs they share are most of what the wall time waits for. */
+  day_cpu_s: { day1: DayCpu; day2: DayCpu };
   targets: {
     day1_calls_eq_lower_bound: { target: number; value: number; pass: boolean };
     day2_calls_eq_lower_bound: { target: number; value: number; pass: boolean };
     http_429_share_max_1pct: { target: number; value: number; pass: boolean };
     wall_max_1_2x_ideal: { target: number; value: number; pass: boolean };
   };
+}
+
+interface DayCpu {
+  lanes: number[];
+  standin: number;
 }
 
 const CREDENTIALS = { clientId: "bench-client", clientSecret: "bench-secret" };
@@ -83,7 +90,7 @@ export async function runFleetBench(): Promise<FleetResult> {
 
   const standIn = await startStandInProcess({ items: 0, fleet: FLEET_DEFAULTS, batchEndpoints: false, rateLimit: RATE_LIMIT, credentials: CREDENTIALS });
   const lake = mkdtempSync(path.join(tmpdir(), "bench-fleet-"));
-  const counts = () => standIn.request<{ counts: Record<Endpoint, number>; http429: number }>("counts");
+  const counts = () => standIn.request<{ counts: Record<Endpoint, number>; http429: number; cpuS: number }>("counts");
   try {
     const runDay = async (day: number) => {
       const snapshotDate = `2026-11-${24 + day}`;
@@ -93,12 +100,14 @@ export async function runFleetBench(): Promise<FleetResult> {
       try {
         await Promise.all(lanes.map((lane) => lane.ready));
         const queue = [...playlistIds];
+        const standInCpuBefore = (await counts()).cpuS;
         const start = performance.now();
-        await Promise.all(lanes.map((lane) => lane.drain(queue, (report) => checkSnapshot(day, report))));
+        const laneCpu = await Promise.all(lanes.map((lane) => lane.drain(queue, (report) => checkSnapshot(day, report))));
         const wallS = (performance.now() - start) / 1000;
         const after = await counts();
         const calls = minus(after.counts, before.counts);
-        return { calls, total: sum(calls), http429: after.http429 - before.http429, wallS };
+        const cpu: DayCpu = { lanes: laneCpu.map((s) => round(s)), standin: round(after.cpuS - standInCpuBefore) };
+        return { calls, total: sum(calls), http429: after.http429 - before.http429, wallS, cpu };
       } finally {
         for (const lane of lanes) lane.stop();
       }
@@ -133,6 +142,7 @@ export async function runFleetBench(): Promise<FleetResult> {
       rate_limit: { requests: RATE_LIMIT.requests, window_ms: RATE_LIMIT.windowMs },
       calls_by_endpoint: { day1: day1.calls, day2: day2.calls },
       day_wall_s: { day1: round(day1.wallS), day2: round(day2.wallS) },
+      day_cpu_s: { day1: day1.cpu, day2: day2.cpu },
       targets: {
         day1_calls_eq_lower_bound: { target: day1LowerBound, value: day1.total, pass: day1.total === day1LowerBound },
         day2_calls_eq_lower_bound: { target: day2LowerBound, value: day2.total, pass: day2.total === day2LowerBound },
@@ -149,9 +159,9 @@ export async function runFleetBench(): Promise<FleetResult> {
 interface Lane {
   /** Settles when the lane has started and waits for work. */
   ready: Promise<void>;
-  /** Hands the lane playlists from the shared queue one at a time until it is empty; settles when the lane reports done. */
-  drain(queue: string[], check: (report: Extract<FromLane, { type: "extracted" }>) => void): Promise<void>;
-  /** Kills the lane if it has not exited (after a failure elsewhere). */
+  /** Hands the lane playlists from the shared queue one at a time until it is empty; settles when the lane reports done, with the CPU seconds it used. */
+  drain(queue: string[], check: (report: Extract<FromLane, { type: "extracted" }>) => void): Promise<number>;
+  /** Kills the lane if it has not reported done and exited (after a failure elsewhere). */
   stop(): void;
 }
 
@@ -159,6 +169,7 @@ function startLane(options: FleetLaneOptions): Lane {
   const child = forkTs("fleetLane.ts", [JSON.stringify(options)]);
   const send = (message: ToLane) => child.send(message);
   let onMessage: (message: FromLane) => void = () => {};
+  let reportedDone = false;
   let fail: (err: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
     fail = reject;
@@ -174,9 +185,12 @@ function startLane(options: FleetLaneOptions): Lane {
       const playlistId = queue.shift();
       send(playlistId === undefined ? { type: "drained" } : { type: "extract", playlistId });
     };
-    const done = new Promise<void>((resolve, reject) => {
+    const done = new Promise<number>((resolve, reject) => {
       onMessage = (message) => {
-        if (message.type === "done") return resolve();
+        if (message.type === "done") {
+          reportedDone = true;
+          return resolve(message.cpuS);
+        }
         if (message.type !== "extracted") return;
         try {
           check(message);
@@ -189,8 +203,9 @@ function startLane(options: FleetLaneOptions): Lane {
     next();
     return Promise.race([failed, done]);
   };
+  // A lane that reported done exits by itself (and writes its CPU profile, under BENCH_CPU_PROF): only others are killed.
   const stop = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill();
+    if (!reportedDone && child.exitCode === null && child.signalCode === null) child.kill();
   };
   return { ready, drain, stop };
 }
@@ -203,6 +218,7 @@ export function fleetLines(f: FleetResult, mark: (pass: boolean) => string): str
     `fleet          day 2 ${f.day2_calls} calls vs lower bound ${f.day2_lower_bound}  ${mark(t.day2_calls_eq_lower_bound.pass)}`,
     `fleet          http_429 ${f.http_429} (${(t.http_429_share_max_1pct.value * 100).toFixed(2)} % of calls, target <= 1 %)  ${mark(t.http_429_share_max_1pct.pass)}`,
     `fleet          wall ${f.wall_s} s vs ideal ${f.ideal_s} s (${(f.wall_s / f.ideal_s).toFixed(3)}x, target <= 1.2x)  ${mark(t.wall_max_1_2x_ideal.pass)}`,
+    `fleet          CPU s, day 1: lanes ${f.day_cpu_s.day1.lanes.join(" + ")}, stand-in ${f.day_cpu_s.day1.standin} (wall ${f.day_wall_s.day1}); day 2: lanes ${f.day_cpu_s.day2.lanes.join(" + ")}, stand-in ${f.day_cpu_s.day2.standin} (wall ${f.day_wall_s.day2})`,
   ];
 }
 

@@ -4,7 +4,7 @@
  * folder (claims are files created exclusively, so they hold across processes as they do on S3).
  * Started with forkTs(); options arrive as JSON in argv[2]. It pulls playlists one at a time, as an
  * SQS consumer does: → ready; ← extract → extracted (the snapshot's counts, checked by the parent);
- * ← drained → done, then exits. Any error → failed, exit code 1.
+ * ← drained → done (with the CPU time it used since ready), then exits. Any error → failed, exit code 1.
  */
 import { CatalogCache } from "../lib/extract/catalogCache";
 import type { CacheSettings } from "../lib/extract/cacheSettings";
@@ -28,7 +28,8 @@ export type ToLane = { type: "extract"; playlistId: string } | { type: "drained"
 export type FromLane =
   | { type: "ready" }
   | { type: "extracted"; playlistId: string; entries: number; artists: number; albums: number }
-  | { type: "done" }
+  /** cpuS: CPU seconds (user + system) the lane used from ready to done. */
+  | { type: "done"; cpuS: number }
   | { type: "failed"; message: string };
 
 const send = (message: FromLane) => process.send!(message);
@@ -41,9 +42,11 @@ function main(): void {
   const store = new LocalStore(lake);
   const cache = new CatalogCache(store, cacheSettings);
   const now = () => new Date(`${snapshotDate}T06:00:00.000Z`);
+  const atReady = process.cpuUsage();
   process.on("message", (message: ToLane) => {
     if (message.type === "drained") {
-      sendAndExit({ type: "done" }, 0);
+      const { user, system } = process.cpuUsage(atReady);
+      sendAndExit({ type: "done", cpuS: (user + system) / 1e6 }, 0);
       return;
     }
     extractAndLand(client, store, message.playlistId, snapshotDate, { cache, now }).then(

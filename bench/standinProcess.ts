@@ -2,7 +2,7 @@
  * The Spotify stand-in in a process of its own, so the client under measurement does not
  * share its event loop (and CPU time) with the server, as with the real Spotify.
  * Started by bench/extract.ts with forkTs(); options arrive as JSON in argv[2]. Messages:
- * → {ready, apiUrl, accountsUrl}; ← "counts" → {counts, http429, neighbour}; ← "close" → exits.
+ * → {ready, apiUrl, accountsUrl}; ← "counts" → {counts, http429, neighbour, cpuS (CPU seconds used so far)}; ← "close" → exits.
  */
 import { startSpotifyStandIn, type StandInOptions } from "../lib/standin/spotifyStandIn";
 import { generateFleet, type FleetOptions } from "./generateFleet";
@@ -17,6 +17,11 @@ export interface StandInProcessOptions {
   credentials: { clientId: string; clientSecret: string };
 }
 
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2]) as StandInProcessOptions;
   const standIn = await startSpotifyStandIn({
@@ -26,7 +31,7 @@ async function main(): Promise<void> {
     credentials: options.credentials,
   });
   process.on("message", (message) => {
-    if (message === "counts") process.send!({ counts: standIn.counts(), http429: standIn.http429(), neighbour: standIn.neighbourRequests() });
+    if (message === "counts") process.send!({ counts: standIn.counts(), http429: standIn.http429(), neighbour: standIn.neighbourRequests(), cpuS: cpuSeconds() });
     if (message === "close") void standIn.close().then(() => process.exit(0));
   });
   process.send!({ ready: true, apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl });
