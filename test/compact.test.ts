@@ -29,6 +29,18 @@ async function everyRelation(dir: string): Promise<Record<string, string[]>> {
   }
 }
 
+/** The truth after a re-transform: every relation of a copy of the lake read from its per-playlist files only. */
+async function perPlaylistTruth(dir: string): Promise<Record<string, string[]>> {
+  const copy = mkdtempSync(path.join(tmpdir(), "compact-truth-"));
+  try {
+    cpSync(dir, copy, { recursive: true });
+    rmSync(path.join(copy, "transformed_data/compacted"), { recursive: true });
+    return await everyRelation(copy);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 /** Rows per day of every table in both formats, as a reader of the lake counts them now. */
 async function rowsPerDay(dir: string): Promise<Record<string, number>> {
   const db = await openLake(dir);
@@ -114,17 +126,9 @@ describe("compaction: one file per table per day", function () {
     expect((await everyRelation(dir)).playlist_snapshot).to.deep.equal(original.playlist_snapshot);
     await compactDay(store, day);
     const recompacted = await everyRelation(dir);
-    // The truth: the same lake read from its per-playlist files only.
-    const perPlaylist = mkdtempSync(path.join(tmpdir(), "compact-truth-"));
-    try {
-      cpSync(dir, perPlaylist, { recursive: true });
-      rmSync(path.join(perPlaylist, "transformed_data/compacted"), { recursive: true });
-      const truth = await everyRelation(perPlaylist);
-      for (const name of RELATIONS) expect(recompacted[name], name).to.deep.equal(truth[name]);
-      expect(recompacted.playlist_snapshot).to.not.deep.equal(original.playlist_snapshot);
-    } finally {
-      rmSync(perPlaylist, { recursive: true, force: true });
-    }
+    const truth = await perPlaylistTruth(dir);
+    for (const name of RELATIONS) expect(recompacted[name], name).to.deep.equal(truth[name]);
+    expect(recompacted.playlist_snapshot).to.not.deep.equal(original.playlist_snapshot);
   });
 
   it("does not rewrite a day that is already one file per table (one playlist)", async () => {
@@ -251,16 +255,9 @@ describe("compaction: one file per table per finished month", function () {
     expect(errors).to.deep.equal([]);
     expect(months.map((m) => m.status)).to.deep.equal(["compacted"]);
     const recompacted = await everyRelation(dir);
-    const perPlaylist = mkdtempSync(path.join(tmpdir(), "compact-month-truth-"));
-    try {
-      cpSync(dir, perPlaylist, { recursive: true });
-      rmSync(path.join(perPlaylist, "transformed_data/compacted"), { recursive: true });
-      const truth = await everyRelation(perPlaylist);
-      for (const name of RELATIONS) expect(recompacted[name], name).to.deep.equal(truth[name]);
-      expect(recompacted.playlist_snapshot).to.not.deep.equal(original.playlist_snapshot);
-    } finally {
-      rmSync(perPlaylist, { recursive: true, force: true });
-    }
+    const truth = await perPlaylistTruth(dir);
+    for (const name of RELATIONS) expect(recompacted[name], name).to.deep.equal(truth[name]);
+    expect(recompacted.playlist_snapshot).to.not.deep.equal(original.playlist_snapshot);
   });
 
   it("reads the month's days instead of a monthly file that is not whole, and says so", async () => {
