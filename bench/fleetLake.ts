@@ -145,8 +145,10 @@ export async function fleetLake(playlists: number, days: number, entries = 100):
     await db.run(`CREATE TABLE days AS SELECT CAST(d AS INTEGER) AS d, strftime(DATE ${sqlString(FLEET_LATEST_DATE)} - CAST(d AS INTEGER), '%Y-%m-%d') AS ${PARTITION_COLUMN} FROM range(0, ${days}) r(d)`);
     await db.run(`CREATE TABLE lists AS SELECT CAST(p AS INTEGER) AS p, 'fleet' || lpad(CAST(p AS VARCHAR), 17, '0') AS playlist_id, ${entries} AS entries FROM range(0, ${playlists}) r(p)`);
     await db.run(`CREATE TABLE slots AS SELECT CAST(pos AS INTEGER) AS pos FROM range(0, ${entries}) r(pos)`);
-    await copyTables(db, dir, false);
+    // The last day's per-playlist files first, then the compacted days: as npm start writes them, so
+    // no compacted day is older than its per-playlist files (lib/compact/staleCompactions.ts).
     await copyTables(db, dir, true);
+    await copyTables(db, dir, false);
   } finally {
     db.closeSync();
     instance.closeSync();

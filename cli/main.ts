@@ -12,6 +12,7 @@ import { RAW_PREFIX, RAW_SNAPSHOT_PREFIX, TRANSFORMED_PREFIX, todayUtc } from ".
 import { snapshotsToTransform } from "../lib/lake/changedSnapshots";
 import { compactDays } from "../lib/compact/compactDays";
 import { compactMonths, monthsToCompact } from "../lib/compact/compactMonth";
+import { staleCompactedDays } from "../lib/compact/staleCompactions";
 import { version as packageVersion } from "../package.json";
 import { terminalSafe } from "../lib/query/terminalText";
 import { assertSampleOnlyLake, LakeHoldsRealDataError } from "../lib/sample/sampleLake";
@@ -94,11 +95,11 @@ function printTransform(results: TransformOutcome[], verbose: boolean): void {
  */
 async function compactTransformedDays(store: LocalStore, results: TransformOutcome[], dates: string[] | undefined): Promise<{ compacted: number; failed: number }> {
   const written = results.flatMap((r) => (r.status === "transformed" ? [r.snapshotDate] : []));
-  const { days, errors } = await compactDays(store, [...written, ...(dates ?? [])]);
+  const { days, errors } = await compactDays(store, [...written, ...(dates ?? []), ...staleCompactedDays(store.location)]);
   const compacted = days.filter((d) => d.status === "compacted");
   if (compacted.length > 0) out(`Compacted ${compacted.length} day(s) to one file per table (${compacted.map((d) => `${d.snapshotDate}: ${d.playlists} playlists`).join(", ")})`);
   for (const e of errors) out(`  ${e.message}`);
-  const monthly = await compactMonths(store, monthsToCompact(store.location, [...written, ...(dates ?? [])]));
+  const monthly = await compactMonths(store, monthsToCompact(store.location, days.map((d) => d.snapshotDate)));
   const months = monthly.months.filter((m) => m.status === "compacted");
   if (months.length > 0) out(`Compacted ${months.length} finished month(s) to one file per table (${months.map((m) => `${m.month}: ${m.days} days`).join(", ")})`);
   for (const e of monthly.errors) out(`  ${e.message}`);

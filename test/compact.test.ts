@@ -6,6 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { compactDay, CompactionError } from "../lib/compact/compactDay";
 import { compactDays } from "../lib/compact/compactDays";
 import { compactMonth, compactMonths, isMonthFinished, monthsToCompact } from "../lib/compact/compactMonth";
+import { staleCompactedDays } from "../lib/compact/staleCompactions";
 import { catalogTableName, compactedFileKey, FILE_FORMATS, monthlyFileKey, rawSnapshotKey, tableFileKey } from "../lib/lake/layout";
 import { CATALOG_FILE, openLake, saveCatalog } from "../lib/query/lakeDb";
 import { tableDays, tableFiles } from "../lib/query/lakeFiles";
@@ -258,6 +259,26 @@ describe("compaction: one file per table per finished month", function () {
     const truth = await perPlaylistTruth(dir);
     for (const name of RELATIONS) expect(recompacted[name], name).to.deep.equal(truth[name]);
     expect(recompacted.playlist_snapshot).to.not.deep.equal(original.playlist_snapshot);
+  });
+
+  it("finds a day and a month left stale by a run that stopped after the transform, and compacting them gives the truth", async () => {
+    const { LocalStore } = await import("../lib/storage/localStore");
+    const store = new LocalStore(dir);
+    const day = "2026-10-29";
+    expect(staleCompactedDays(dir)).to.deep.equal([]);
+    expect(monthsToCompact(dir, [])).to.deep.equal([]);
+    await store.put(rawSnapshotKey(day, fleetPlaylistId(2)), JSON.stringify(fleetSnapshot(2, FIRST_DAY, { reversed: true })));
+    expect((await transformRawObject(store, rawSnapshotKey(day, fleetPlaylistId(2)))).status).to.equal("transformed");
+    // The run stops here: nothing compacted. The next run finds both.
+    expect(staleCompactedDays(dir)).to.deep.equal([day]);
+    expect(monthsToCompact(dir, [])).to.deep.equal([october]);
+    await compactDays(store, staleCompactedDays(dir));
+    expect(staleCompactedDays(dir)).to.deep.equal([]);
+    expect((await compactMonths(store, monthsToCompact(dir, []))).months.map((m) => [m.month, m.status])).to.deep.equal([[october, "compacted"]]);
+    expect(monthsToCompact(dir, [])).to.deep.equal([]);
+    const now = await everyRelation(dir);
+    const truth = await perPlaylistTruth(dir);
+    for (const name of RELATIONS) expect(now[name], name).to.deep.equal(truth[name]);
   });
 
   it("reads the month's days instead of a monthly file that is not whole, and says so", async () => {

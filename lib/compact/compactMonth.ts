@@ -28,6 +28,7 @@ import { tableFiles, type DayFiles } from "../query/lakeFiles";
 import type { LocalStore } from "../storage/localStore";
 import { PARTITION_COLUMN, TABLE_NAMES, TABLES, type TableName } from "../tables/schema";
 import { compactCsv, CompactionError } from "./compactDay";
+import { staleMonths } from "./staleCompactions";
 
 /** Days into the next month after which a month counts as finished. */
 export const MONTH_GRACE_DAYS = 3;
@@ -66,7 +67,8 @@ function lakeDates(lakeDir: string): string[] {
 
 /**
  * The finished months to compact after a run that wrote (or re-compacted) `touchedDates`: those of
- * them in a finished month, and every finished month that has no monthly file yet.
+ * them in a finished month, every finished month that has no monthly file yet, and every one whose
+ * monthly file is older than one of its days (a run stopped between the two: staleCompactions.ts).
  */
 export function monthsToCompact(lakeDir: string, touchedDates: Iterable<string>): string[] {
   const dates = lakeDates(lakeDir);
@@ -77,6 +79,7 @@ export function monthsToCompact(lakeDir: string, touchedDates: Iterable<string>)
   for (const month of finished) {
     if (FILE_FORMATS.some((format) => TABLE_NAMES.some((table) => !existsSync(path.join(lakeDir, monthlyFileKey(format, table, month)))))) months.add(month);
   }
+  for (const month of staleMonths(lakeDir, finished)) months.add(month);
   return [...months].sort();
 }
 
