@@ -3,7 +3,8 @@
  * compaction function (an asynchronous Lambda invocation, mocked with aws-sdk-client-mock as the
  * Lambda API documents it) to compact the day again; the compaction handler run with that very
  * event gives Athena's partition, which stays on the compacted folder, the new rows. A day that is
- * not compacted costs one listing and no invocation.
+ * not compacted costs one listing and no invocation. A playlist that lands while its day is being
+ * compacted, before the first compacted file, is caught by the compaction itself.
  */
 import { expect } from "chai";
 import { cpSync, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -19,7 +20,10 @@ import { registerPartitions } from "../handlers/partitions";
 import type { CompactEvent } from "../contracts/compact";
 import { parseTransformEnv, TRANSFORM_ENV } from "../contracts/transform";
 import { allTableRoots, catalogTableName, COMPACTED_PREFIX, compactedRoot, rawSnapshotKey, tableFileKey } from "../lib/lake/layout";
+import { compactDay, dayIsCompacted } from "../lib/compact/compactDay";
 import { openLake } from "../lib/query/lakeDb";
+import { tableDays } from "../lib/query/lakeFiles";
+import { transformRawObject } from "../lib/transform/transformObject";
 import type { ObjectStore } from "../lib/storage/objectStore";
 import { LocalStore } from "../lib/storage/localStore";
 import { GlueCatalogModel } from "./support/glueCatalogModel";
@@ -145,6 +149,42 @@ describe("late re-transform of a compacted day on AWS (Lambda and Glue under moc
     } finally {
       rmSync(truthDir, { recursive: true, force: true });
     }
+  });
+
+  it("compacts a day again when a playlist lands while it is compacted, before its first compacted file (the transform's check finds no compacted day then)", async () => {
+    const inner = new LocalStore(dir);
+    const late = fleetDay(5);
+    for (const i of [0, 1]) {
+      await inner.put(rawSnapshotKey(late, fleetPlaylistId(i)), JSON.stringify(fleetSnapshot(i, 5)));
+      expect((await transformRawObject(inner, rawSnapshotKey(late, fleetPlaylistId(i)))).status).to.equal("transformed");
+    }
+    let landed = false;
+    // Playlist 2 lands after the compaction listed the day, while it reads its first file.
+    const store: ObjectStore = {
+      location: inner.location,
+      exists: (k) => inner.exists(k),
+      list: (p) => inner.list(p),
+      put: (k, b) => inner.put(k, b),
+      get: async (k) => {
+        if (!landed) {
+          landed = true;
+          await inner.put(rawSnapshotKey(late, fleetPlaylistId(2)), JSON.stringify(fleetSnapshot(2, 5)));
+          expect((await transformRawObject(inner, rawSnapshotKey(late, fleetPlaylistId(2)))).status).to.equal("transformed");
+          expect(await dayIsCompacted(inner, late)).to.equal(false);
+        }
+        return inner.get(k);
+      },
+    };
+    const result = await compactDay(store, late);
+    expect(landed).to.equal(true);
+    expect(result).to.deep.include({ status: "compacted", playlists: 3 });
+    const db = await openLake(dir);
+    try {
+      expect(await db.query(`SELECT playlist_id FROM playlists WHERE snapshot_date = '${late}' ORDER BY 1`)).to.deep.equal([0, 1, 2].map((i) => ({ playlist_id: fleetPlaylistId(i) })));
+    } finally {
+      db.close();
+    }
+    expect(tableDays(dir, "parquet", "playlists", () => {}).find((d) => d.snapshotDate === late)?.compacted).to.equal(true);
   });
 
   it("fails the transform's invocation (so S3's event is retried) when the invocation is refused, after writing the tables", async () => {

@@ -126,22 +126,42 @@ export function compactCsv(snapshotDate: string, inputs: { key: string; body: Ui
  * Compacts one day of the lake (both formats, every table). Returns what it did; throws
  * CompactionError (nothing written for that table) when an input cannot be read.
  */
-export async function compactDay(store: ObjectStore, snapshotDate: string): Promise<DayCompaction> {
+/** Every table's per-playlist files of the day, by "format/table". */
+async function dayInputs(store: ObjectStore, snapshotDate: string): Promise<Map<string, string[]>> {
   const inputs = new Map<string, string[]>();
   for (const format of FILE_FORMATS) for (const table of TABLE_NAMES) inputs.set(`${format}/${table}`, await dayFileKeys(store, format, table, snapshotDate));
-  const playlists = Math.max(0, ...[...inputs.values()].map((keys) => keys.length));
-  if (playlists <= 1) return { snapshotDate, status: "single", playlists, keys: [] };
-  const keys: string[] = [];
-  // Table by table: one table's files are in memory at a time.
-  for (const format of FILE_FORMATS) {
-    for (const table of TABLE_NAMES) {
-      const files = await Promise.all(inputs.get(`${format}/${table}`)!.map(async (key) => ({ key, body: await store.get(key) })));
-      if (files.length === 0) continue;
-      const body = format === "parquet" ? compactParquet(snapshotDate, table, files) : compactCsv(snapshotDate, files);
-      const key = compactedFileKey(format, table, snapshotDate);
-      await store.put(key, body, contentTypeFor(key));
-      keys.push(key);
+  return inputs;
+}
+
+const sameInputs = (a: Map<string, string[]>, b: Map<string, string[]>) => [...a].every(([k, keys]) => keys.join("\n") === (b.get(k) ?? []).join("\n"));
+
+/**
+ * How many times a day is compacted when a playlist's files keep arriving while it is: a transform
+ * that lands after the listing and checks the day before the first compacted file exists does not
+ * ask for a re-compaction (handlers/compact.ts, requestRecompaction), so the listing is taken again
+ * after the files are written, and the day compacted again when it changed.
+ */
+const MAX_COMPACTION_PASSES = 3;
+
+export async function compactDay(store: ObjectStore, snapshotDate: string): Promise<DayCompaction> {
+  let inputs = await dayInputs(store, snapshotDate);
+  for (let pass = 1; ; pass++) {
+    const playlists = Math.max(0, ...[...inputs.values()].map((keys) => keys.length));
+    if (playlists <= 1) return { snapshotDate, status: "single", playlists, keys: [] };
+    const keys: string[] = [];
+    // Table by table: one table's files are in memory at a time.
+    for (const format of FILE_FORMATS) {
+      for (const table of TABLE_NAMES) {
+        const files = await Promise.all(inputs.get(`${format}/${table}`)!.map(async (key) => ({ key, body: await store.get(key) })));
+        if (files.length === 0) continue;
+        const body = format === "parquet" ? compactParquet(snapshotDate, table, files) : compactCsv(snapshotDate, files);
+        const key = compactedFileKey(format, table, snapshotDate);
+        await store.put(key, body, contentTypeFor(key));
+        keys.push(key);
+      }
     }
+    const now = await dayInputs(store, snapshotDate);
+    if (sameInputs(now, inputs) || pass === MAX_COMPACTION_PASSES) return { snapshotDate, status: "compacted", playlists, keys };
+    inputs = now;
   }
-  return { snapshotDate, status: "compacted", playlists, keys };
 }
