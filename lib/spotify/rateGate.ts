@@ -149,8 +149,12 @@ export class RateController {
           await sleep(this.sends[first + inWindow - budget] + this.windowMs - now + 1, signal);
           continue;
         }
-        const burst = Math.max(1, Math.min(this.maxBurst, rate * this.windowMs * MIN_SPAN * 3));
-        this.tokens = Math.min(burst, this.tokens + Math.max(0, now - this.refilledAt) * rate);
+        // Tokens saved while the client had nothing to send go at once when work comes in a burst (a playlist's object
+        // and pages, then nothing while it lands): otherwise such a client loses the pace it was given in every gap.
+        // At most half its concurrency: requests sent at once into a window another client just filled are all refused
+        // (fleet bench: with the whole concurrency, more 429s for no shorter run). The budget above still holds its
+        // count over the window.
+        this.tokens = Math.min(Math.max(1, this.maxBurst / 2), this.tokens + Math.max(0, now - this.refilledAt) * rate);
         this.refilledAt = now;
         if (this.tokens < 1) {
           await sleep((1 - this.tokens) / rate, signal);
