@@ -101,23 +101,8 @@ const DEFAULT_MESSAGES: Record<number, string> = {
 interface Reply {
   status: number;
   body?: unknown;
-  /** The body as JSON text already encoded (instead of `body`). */
-  json?: Buffer;
   headers?: Record<string, string>;
 }
-
-/** A string that stands for a value whose JSON is put in later (jsonWithSlots); no data holds it. */
-const SLOT = "\u0000stand-in slot";
-const SLOT_JSON = JSON.stringify(SLOT);
-
-/** The JSON of `value` with each SLOT string in it replaced by `filler` (JSON text, already encoded). */
-function jsonWithSlots(value: Json, filler: Buffer): Buffer {
-  const pieces = JSON.stringify(value).split(SLOT_JSON);
-  return Buffer.concat(pieces.flatMap((piece, i) => (i === 0 ? [Buffer.from(piece)] : [filler, Buffer.from(piece)])));
-}
-const OPEN = Buffer.from("[");
-const COMMA = Buffer.from(",");
-const CLOSE = Buffer.from("]");
 
 class HttpReply extends Error {
   constructor(readonly reply: Reply) {
@@ -257,39 +242,18 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
     return `${baseUrl}/v1${path}?${q.toString()}`;
   };
 
-  /** Spotify's paging object for these entries, `items` left as a SLOT. */
-  const pageFrame = (id: string, path: string, offset: number, limit: number, extra: URLSearchParams): { frame: Json; entries: Json[] } => {
+  const pageOf = (id: string, path: string, offset: number, limit: number, extra: URLSearchParams): Json => {
     const entries = data.playlists[id].entries;
     const total = entries.length;
-    const frame = {
+    return {
       href: pageUrl(path, offset, limit, extra),
-      items: SLOT,
+      items: entries.slice(offset, offset + limit).map((e) => shapeEntry(e, shape)),
       limit,
       next: offset + limit < total ? pageUrl(path, offset + limit, limit, extra) : null,
       offset,
       previous: offset > 0 ? pageUrl(path, Math.max(0, offset - limit), limit, extra) : null,
       total,
     };
-    return { frame, entries: entries.slice(offset, offset + limit) };
-  };
-  const pageOf = (id: string, path: string, offset: number, limit: number, extra: URLSearchParams): Json => {
-    const { frame, entries } = pageFrame(id, path, offset, limit, extra);
-    return { ...frame, items: entries.map((e) => shapeEntry(e, shape)) };
-  };
-  /**
-   * Each entry's JSON in the response shape, encoded once: an entry is served in several pages and
-   * playlist objects, and encoding is most of the stand-in's work. The data is not changed in place
-   * while the stand-in serves it (a test that changes an entry replaces it).
-   */
-  const encodedEntries = new WeakMap<Json, Buffer>();
-  const entryJson = (entry: Json): Buffer => {
-    let bytes = encodedEntries.get(entry);
-    if (!bytes) encodedEntries.set(entry, (bytes = Buffer.from(JSON.stringify(shapeEntry(entry, shape)))));
-    return bytes;
-  };
-  const pageJson = (id: string, path: string, offset: number, limit: number, extra: URLSearchParams): Buffer => {
-    const { frame, entries } = pageFrame(id, path, offset, limit, extra);
-    return jsonWithSlots(frame, Buffer.concat([OPEN, ...entries.flatMap((e, i) => (i === 0 ? [entryJson(e)] : [COMMA, entryJson(e)])), CLOSE]));
   };
 
   const intParam = (q: URLSearchParams, name: string, fallback: number): number => {
@@ -327,10 +291,11 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
     switch (endpoint) {
       case "playlist": {
         const p = playlistOr404(parts[2]);
+        const page = pageOf(parts[2], `/playlists/${parts[2]}/items`, 0, EMBEDDED_PAGE_LIMIT, new URLSearchParams());
         const body: Json = { ...p.playlist };
-        if (shape !== "items") body.tracks = SLOT;
-        if (shape !== "tracks") body.items = SLOT;
-        return { status: 200, json: jsonWithSlots(body, pageJson(parts[2], `/playlists/${parts[2]}/items`, 0, EMBEDDED_PAGE_LIMIT, new URLSearchParams())) };
+        if (shape !== "items") body.tracks = page;
+        if (shape !== "tracks") body.items = page;
+        return { status: 200, body };
       }
       case "playlist_items": {
         playlistOr404(parts[2]);
@@ -338,9 +303,8 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
         const limit = intParam(q, "limit", 20);
         if (limit < 1 || limit > pageLimitMax) fail(400, "Invalid limit");
         const offset = intParam(q, "offset", 0);
-        const path = `/playlists/${parts[2]}/${parts[3]}`;
-        if (options.rewritePage) return { status: 200, body: options.rewritePage(pageOf(parts[2], path, offset, limit, q), { offset, limit, baseUrl }) };
-        return { status: 200, json: pageJson(parts[2], path, offset, limit, q) };
+        const page = pageOf(parts[2], `/playlists/${parts[2]}/${parts[3]}`, offset, limit, q);
+        return { status: 200, body: options.rewritePage ? options.rewritePage(page, { offset, limit, baseUrl }) : page };
       }
       case "artist": {
         const artist = data.artists[parts[2]];
@@ -389,8 +353,7 @@ export async function startSpotifyStandIn(options: StandInOptions): Promise<Stan
       payload = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
       headers["content-type"] ??= typeof reply.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
     }
-    if (reply.json) headers["content-type"] ??= "application/json; charset=utf-8";
-    const bytes = reply.json ?? Buffer.from(payload, "utf8");
+    const bytes = Buffer.from(payload, "utf8");
     headers["content-length"] = String(bytes.length);
     res.writeHead(reply.status, headers);
     if (delivery.kind === "truncate") {
