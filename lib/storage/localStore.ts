@@ -19,8 +19,6 @@ export class LocalStore implements ObjectStore {
   readonly root: string;
   /** Folders already swept for stale .tmp files by this store (once each is enough). */
   private readonly swept = new Set<string>();
-  /** Folders below the lake folder this store found to be real folders, not links: checked once each, not on every write. */
-  private readonly realFolders = new Set<string>();
   constructor(root: string) {
     this.root = path.resolve(root);
   }
@@ -41,15 +39,12 @@ export class LocalStore implements ObjectStore {
    * Refuses a write through a symbolic link below the lake folder: a linked date folder
    * (snapshot_date=... -> another lake) would have the write land in that other lake, replacing
    * its files. The lake folder itself may be a link (it is the user's choice of where the lake is).
-   * A folder found real stays known as such for this store; the target itself is checked every time.
    */
   private async assertNoLinkOnTheWay(target: string): Promise<void> {
     const parts = path.relative(this.root, target).split(path.sep);
     let current = this.root;
-    for (const [i, part] of parts.entries()) {
+    for (const part of parts) {
       current = path.join(current, part);
-      const isFolder = i < parts.length - 1;
-      if (isFolder && this.realFolders.has(current)) continue;
       let stat;
       try {
         stat = await fs.lstat(current);
@@ -64,7 +59,6 @@ export class LocalStore implements ObjectStore {
             `Replace the link with a real folder (copy what it points to), or point --lake at the other lake.`,
         );
       }
-      if (isFolder && stat.isDirectory()) this.realFolders.add(current);
     }
   }
 
