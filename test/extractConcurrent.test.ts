@@ -63,6 +63,28 @@ describe("extractions at the same time on one lake", function () {
     expect(s.counts().artists_batch + s.counts().albums_batch).to.equal(1); // one probe of the batch endpoints for both
   });
 
+  it("the refused batch probe is written down before the prober fetches its artists and albums one by one, so the others need not wait for them", async () => {
+    const s = await startSpotifyStandIn({ data: data() });
+    servers.push(s);
+    const dir = mkdtempSync(path.join(tmpdir(), "concurrent-"));
+    dirs.push(dir);
+    const written: string[] = [];
+    class RecordingStore extends LocalStore {
+      override async put(key: string, body: Uint8Array | string): Promise<void> {
+        written.push(key);
+        await super.put(key, body);
+      }
+    }
+    const cache = new CatalogCache(new RecordingStore(dir), { maxAgeDays: 30, dailyRefresh: 0 });
+    const snapshot = await extractPlaylist(clientFor(s), LONG_ID, "2026-11-25", { cache, now: DAY("2026-11-25") });
+    expect(snapshot.extraction.enrichment_mode).to.equal("single");
+    const refusal = written.indexOf("cache/spotify/batch-endpoints.json");
+    const firstObject = written.findIndex((key) => key.startsWith("cache/spotify/artists/") || key.startsWith("cache/spotify/albums/"));
+    expect(refusal, "the refusal is written").to.be.at.least(0);
+    expect(firstObject, "objects are cached").to.be.at.least(0);
+    expect(refusal).to.be.below(firstObject);
+  });
+
   it("share the day's refresh allowance", async () => {
     const { s, container } = await setup({ maxAgeDays: 30, dailyRefresh: 10 });
     const first = container();

@@ -99,6 +99,16 @@ describe("extraction from the Spotify stand-in", () => {
     expect(pages.map((q) => [q.get("limit"), q.get("offset")])).to.have.deep.members([["50", "0"], ["50", "50"], ["50", "100"], ["50", "150"]]);
   });
 
+  it("asks for the other pages as soon as the first says how many there are, without waiting for the playlist object", async () => {
+    // The playlist object answers late (a 2xx fault serves the real answer after delayMs).
+    const { s, snapshot } = await extractWith({ faults: [{ endpoint: "playlist", status: 200, delayMs: 300 }] });
+    expect(snapshot.entries).to.have.length(LONG_ENTRIES);
+    const playlistAnswered = s.requests.find((r) => r.endpoint === "playlist")!.at;
+    const pages = s.requests.filter((r) => r.endpoint === "playlist_items");
+    expect(pages).to.have.length(4);
+    for (const page of pages) expect(page.at, page.path).to.be.below(playlistAnswered);
+  });
+
   it("uses the batch endpoints where the app has them, with exactly the calls needed", async () => {
     const { s, snapshot } = await extractWith({ batchEndpoints: true });
     expect(snapshot.extraction.calls).to.deep.equal(BATCH_CALLS);
