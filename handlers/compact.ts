@@ -27,7 +27,7 @@ import { TABLE_NAMES } from "../lib/tables/schema";
 import { COMPACT_LOG, compactDatesOf, parseCompactEnv, type CompactEnv, type CompactEvent } from "../contracts/compact";
 import type { Env } from "../contracts/env";
 import { logWithContext, type InvocationContext } from "./lambdaContext";
-import { MAX_PARTITIONS_PER_CALL, partitionInput } from "./partitions";
+import { failuresByDate, MAX_PARTITIONS_PER_CALL, partitionInput } from "./partitions";
 
 export interface CompactDeps {
   s3?: S3Client;
@@ -60,22 +60,22 @@ export async function switchToCompacted(glue: GlueClient, target: CompactEnv, da
           }),
         );
         const missing: string[] = [];
-        const failed = new Map((response.Errors ?? []).map((e) => [e.PartitionValueList?.[0] ?? "?", e.ErrorDetail]));
+        const failed = failuresByDate(response.Errors);
         for (const date of batch) {
           const error = failed.get(date);
           if (!error) switched.push(`${tableName}/${date}`);
-          else if (error.ErrorCode === "EntityNotFoundException") missing.push(date);
-          else failures.push(`${tableName} ${date}: ${error.ErrorCode} ${error.ErrorMessage ?? ""}`.trim());
+          else if (error.code === "EntityNotFoundException") missing.push(date);
+          else failures.push(`${tableName} ${date}: ${error.code} ${error.message}`.trim());
         }
         if (missing.length === 0) continue;
         const created = await glue.send(
           new BatchCreatePartitionCommand({ DatabaseName: target.database, TableName: tableName, PartitionInputList: missing.map((date) => partitionInput(target.bucket, format, table, root, date)) }),
         );
-        const notCreated = new Map((created.Errors ?? []).map((e) => [e.PartitionValues?.[0] ?? "?", e.ErrorDetail]));
+        const notCreated = failuresByDate(created.Errors);
         for (const date of missing) {
           const error = notCreated.get(date);
           if (!error) switched.push(`${tableName}/${date}`);
-          else failures.push(`${tableName} ${date}: ${error.ErrorCode} ${error.ErrorMessage ?? ""}`.trim());
+          else failures.push(`${tableName} ${date}: ${error.code} ${error.message}`.trim());
         }
       }
     }

@@ -10,7 +10,7 @@
  * event) is success: the folder is the same, so registration is idempotent. Any other error
  * fails the invocation, so the event is retried and then kept in the dead-letter queue.
  */
-import { BatchCreatePartitionCommand, type GlueClient, type PartitionInput } from "@aws-sdk/client-glue";
+import { BatchCreatePartitionCommand, type ErrorDetail, type GlueClient, type PartitionInput } from "@aws-sdk/client-glue";
 import { allTableRoots, catalogTableName, type FileFormat } from "../lib/lake/layout";
 import { chunk } from "../lib/util/collections";
 import { PARTITION_COLUMN, type TableName } from "../lib/tables/schema";
@@ -37,6 +37,23 @@ export function partitionInput(bucket: string, format: FileFormat, table: TableN
       Columns: glueColumns(format, table).map((c) => ({ Name: c.name, Type: c.type, ...(c.comment ? { Comment: c.comment } : {}) })),
     },
   };
+}
+
+/** One partition that a batch call could not create or update, as Glue describes it. */
+export interface PartitionFailure {
+  code: string;
+  message: string;
+}
+
+/**
+ * The per-partition failures of a Glue batch call, by the partition's snapshot_date: BatchCreatePartition
+ * names a failed partition by PartitionValues (PartitionError), BatchUpdatePartition by PartitionValueList
+ * (BatchUpdatePartitionFailureEntry); both describe it in ErrorDetail{ErrorCode, ErrorMessage}.
+ */
+export function failuresByDate(errors: readonly { PartitionValues?: string[]; PartitionValueList?: string[]; ErrorDetail?: ErrorDetail }[] | undefined): Map<string, PartitionFailure> {
+  return new Map(
+    (errors ?? []).map((e) => [(e.PartitionValues ?? e.PartitionValueList)?.[0] ?? "?", { code: e.ErrorDetail?.ErrorCode ?? "UnknownError", message: e.ErrorDetail?.ErrorMessage ?? "" }]),
+  );
 }
 
 export interface PartitionRegistration {
@@ -72,10 +89,7 @@ export async function registerPartitions(glue: GlueClient, target: { bucket: str
           PartitionInputList: batch.map((date) => partitionInput(target.bucket, format, table, root, date)),
         }),
       );
-      const failed = new Map<string, { code: string; message: string }>();
-      for (const e of response.Errors ?? []) {
-        failed.set(e.PartitionValues?.[0] ?? "?", { code: e.ErrorDetail?.ErrorCode ?? "UnknownError", message: e.ErrorDetail?.ErrorMessage ?? "" });
-      }
+      const failed = failuresByDate(response.Errors);
       for (const date of batch) {
         const error = failed.get(date);
         if (!error) result.created.push(`${tableName}/${date}`);

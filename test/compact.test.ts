@@ -9,7 +9,7 @@ import { compactMonth, compactMonths, isMonthFinished, monthsToCompact } from ".
 import { staleCompactedDays } from "../lib/compact/staleCompactions";
 import { catalogTableName, compactedFileKey, FILE_FORMATS, monthlyFileKey, rawSnapshotKey, tableFileKey } from "../lib/lake/layout";
 import { CATALOG_FILE, openLake, saveCatalog } from "../lib/query/lakeDb";
-import { tableDays, tableFiles } from "../lib/query/lakeFiles";
+import { tableFiles } from "../lib/query/lakeFiles";
 import { loadViews } from "../lib/query/sqlFiles";
 import type { ObjectStore } from "../lib/storage/objectStore";
 import { TABLE_NAMES } from "../lib/tables/schema";
@@ -99,7 +99,7 @@ describe("compaction: one file per table per day", function () {
     for (const s of seen) expect(s).to.deep.equal(counts);
     for (const f of FILE_FORMATS) {
       for (const t of TABLE_NAMES) {
-        const days = tableDays(dir, f, t, () => {});
+        const days = tableFiles(dir, f, t, () => {}, { months: false }).days;
         expect(days.map((d) => [d.snapshotDate, d.compacted])).to.deep.equal([
           [fleetDay(0), false],
           [fleetDay(1), true],
@@ -111,7 +111,7 @@ describe("compaction: one file per table per day", function () {
 
   it("gives every table and view the same rows after every day is compacted", async () => {
     for (let d = 0; d < DAYS; d++) expect((await compactDay(new (await import("../lib/storage/localStore")).LocalStore(dir), fleetDay(d))).playlists).to.equal(PLAYLISTS);
-    for (const f of FILE_FORMATS) for (const t of TABLE_NAMES) expect(tableDays(dir, f, t, () => {}).every((d) => d.compacted && d.files.length === 1)).to.equal(true);
+    for (const f of FILE_FORMATS) for (const t of TABLE_NAMES) expect(tableFiles(dir, f, t, () => {}, { months: false }).days.every((d) => d.compacted && d.files.length === 1)).to.equal(true);
     const after = await everyRelation(dir);
     for (const name of RELATIONS) expect(after[name], name).to.deep.equal(original[name]);
     expect(original.daily_changes.length).to.be.greaterThan(0);

@@ -22,7 +22,7 @@ import { parseTransformEnv, TRANSFORM_ENV } from "../contracts/transform";
 import { allTableRoots, catalogTableName, COMPACTED_PREFIX, compactedRoot, rawSnapshotKey, tableFileKey } from "../lib/lake/layout";
 import { compactDay, dayIsCompacted } from "../lib/compact/compactDay";
 import { openLake } from "../lib/query/lakeDb";
-import { tableDays } from "../lib/query/lakeFiles";
+import { tableFiles } from "../lib/query/lakeFiles";
 import { transformRawObject } from "../lib/transform/transformObject";
 import type { ObjectStore } from "../lib/storage/objectStore";
 import { LocalStore } from "../lib/storage/localStore";
@@ -184,7 +184,7 @@ describe("late re-transform of a compacted day on AWS (Lambda and Glue under moc
     } finally {
       db.close();
     }
-    expect(tableDays(dir, "parquet", "playlists", () => {}).find((d) => d.snapshotDate === late)?.compacted).to.equal(true);
+    expect(tableFiles(dir, "parquet", "playlists", () => {}, { months: false }).days.find((d) => d.snapshotDate === late)?.compacted).to.equal(true);
   });
 
   it("fails the transform's invocation (so S3's event is retried) when the invocation is refused, after writing the tables", async () => {

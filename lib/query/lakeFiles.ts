@@ -115,11 +115,6 @@ export function tableFiles(
   return { months, days };
 }
 
-/** The files to read for one table and format, day by day, ignoring monthly files (days with no readable file left out). */
-export function tableDays(lakeDir: string, format: FileFormat, table: TableName, warn: (message: string) => void): DayFiles[] {
-  return dayFiles(lakeDir, format, table, warn, skipFile(warn), () => true);
-}
-
 function dayFiles(
   lakeDir: string,
   format: FileFormat,
