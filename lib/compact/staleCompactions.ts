@@ -12,21 +12,14 @@
  *   than its last monthly file.
  * About 13 stat calls per day.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { compactedFileKey, FILE_FORMATS, monthlyFileKey, monthOf, parsePartitionFolder, partitionFolder, tableRoot } from "../lake/layout";
 import { TABLE_NAMES } from "../tables/schema";
+import { writtenAtMs } from "../lake/writtenAt";
 
 const LAST_FORMAT = FILE_FORMATS[FILE_FORMATS.length - 1];
 const LAST_TABLE = TABLE_NAMES[TABLE_NAMES.length - 1];
-
-function modifiedMs(file: string): number | undefined {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The days that have per-playlist files (the first table's folders), sorted. */
 function transformedDays(lakeDir: string): string[] {
@@ -42,12 +35,12 @@ function transformedDays(lakeDir: string): string[] {
 function perPlaylistWrittenMs(lakeDir: string, snapshotDate: string): number {
   let latest = 0;
   for (const format of FILE_FORMATS) {
-    for (const table of TABLE_NAMES) latest = Math.max(latest, modifiedMs(path.join(lakeDir, tableRoot(format, table), partitionFolder(snapshotDate))) ?? 0);
+    for (const table of TABLE_NAMES) latest = Math.max(latest, writtenAtMs(path.join(lakeDir, tableRoot(format, table), partitionFolder(snapshotDate))) ?? 0);
   }
   return latest;
 }
 
-const lastCompactedMs = (lakeDir: string, snapshotDate: string) => modifiedMs(path.join(lakeDir, compactedFileKey(LAST_FORMAT, LAST_TABLE, snapshotDate)));
+const lastCompactedMs = (lakeDir: string, snapshotDate: string) => writtenAtMs(path.join(lakeDir, compactedFileKey(LAST_FORMAT, LAST_TABLE, snapshotDate)));
 
 /** Compacted days whose per-playlist files were written after their compaction. */
 export function staleCompactedDays(lakeDir: string): string[] {
@@ -65,7 +58,7 @@ export function staleMonths(lakeDir: string, months: Iterable<string>): string[]
   for (const date of transformedDays(lakeDir)) {
     const month = monthOf(date);
     if (!wanted.has(month) || stale.has(month)) continue;
-    if (!monthlyMs.has(month)) monthlyMs.set(month, modifiedMs(path.join(lakeDir, monthlyFileKey(LAST_FORMAT, LAST_TABLE, month))));
+    if (!monthlyMs.has(month)) monthlyMs.set(month, writtenAtMs(path.join(lakeDir, monthlyFileKey(LAST_FORMAT, LAST_TABLE, month))));
     const monthly = monthlyMs.get(month);
     if (monthly === undefined) continue;
     if (Math.max(perPlaylistWrittenMs(lakeDir, date), lastCompactedMs(lakeDir, date) ?? 0) > monthly) stale.add(month);

@@ -9,31 +9,23 @@
  * Writes are a rename of a finished temporary file (lib/storage/localStore.ts), so a file's
  * modification time is when it was complete. The cost is a few stat calls per raw snapshot.
  */
-import { statSync } from "node:fs";
 import * as path from "node:path";
 import { FILE_FORMATS, parseRawSnapshotKey, rejectedKeys, tableFileKey } from "./layout";
 import { TABLE_NAMES } from "../tables/schema";
-
-function modifiedMs(file: string): number | undefined {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
+import { writtenAtMs } from "./writtenAt";
 
 /** The raw snapshot keys (of those given) whose tables are missing or older than they are, in the given order. */
 export function snapshotsToTransform(lakeDir: string, rawKeys: readonly string[]): string[] {
   return rawKeys.filter((key) => {
     const ref = parseRawSnapshotKey(key);
-    const raw = modifiedMs(path.join(lakeDir, key));
+    const raw = writtenAtMs(path.join(lakeDir, key));
     // Not a raw snapshot key, or gone since it was listed: the transform reports it.
     if (!ref || raw === undefined) return true;
-    const rejectedAt = modifiedMs(path.join(lakeDir, rejectedKeys(key).reason));
+    const rejectedAt = writtenAtMs(path.join(lakeDir, rejectedKeys(key).reason));
     if (rejectedAt !== undefined && rejectedAt >= raw) return false;
     for (const format of FILE_FORMATS) {
       for (const table of TABLE_NAMES) {
-        const written = modifiedMs(path.join(lakeDir, tableFileKey(format, table, ref.snapshotDate, ref.playlistId)));
+        const written = writtenAtMs(path.join(lakeDir, tableFileKey(format, table, ref.snapshotDate, ref.playlistId)));
         if (written === undefined || written < raw) return true;
       }
     }
