@@ -28,6 +28,7 @@ import { CatalogCache } from "../lib/extract/catalogCache";
 import { CACHE_DEFAULTS, cacheSettingsFromEnv, type CacheSettings } from "../lib/extract/cacheSettings";
 import { ExtractionIncompleteError } from "../lib/extract/errors";
 import { SpotifyClient } from "../lib/spotify/client";
+import { copyStats, statsSince } from "../lib/spotify/stats";
 import { CONFIG_DEFAULTS, DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, type SpotifyConfig } from "../lib/spotify/config";
 import { S3Store } from "../lib/storage/s3Store";
 import type { ObjectStore } from "../lib/storage/objectStore";
@@ -149,6 +150,47 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
   const now = deps.now ?? (() => new Date());
   /** A token this container wrote back: newer than any cached read of the secret. */
   let rotatedRefreshToken: string | undefined;
+  /**
+   * The container's Spotify client, reused by its invocations while the credentials read are the ones it was made
+   * with: one access token for as long as Spotify's lasts rather than a token exchange per playlist, and one rate
+   * controller that keeps what 429s taught it (as each lane of the fleet bench, bench/fleetLane.ts). Lambda Developer
+   * Guide, "Best practices for working with AWS Lambda functions": "Take advantage of execution environment reuse ...
+   * Initialize SDK clients and database connections outside of the function handler ... Subsequent invocations
+   * processed by the same instance of your function can reuse these resources." An environment runs one invocation
+   * at a time; a new one (or changed credentials) makes a new client.
+   */
+  let spotify: { client: SpotifyClient; credentials: string } | undefined;
+  /** Set by the client's rotation hook during the current invocation. */
+  let rotatedNow = false;
+  const credentialsOf = (secret: SpotifySecret) => JSON.stringify([secret.client_id, secret.client_secret ?? null, secret.refresh_token ?? null]);
+
+  function clientFor(secret: SpotifySecret): SpotifyClient {
+    if (spotify?.credentials === credentialsOf(secret)) return spotify.client;
+    const config: SpotifyConfig = {
+      clientId: secret.client_id,
+      clientSecret: secret.client_secret,
+      refreshToken: secret.refresh_token,
+      apiUrl: settings.apiUrl ?? DEFAULT_API_URL,
+      accountsUrl: settings.accountsUrl ?? DEFAULT_ACCOUNTS_URL,
+      concurrency: settings.concurrency ?? CONFIG_DEFAULTS.concurrency,
+      timeoutMs: settings.timeoutMs ?? CONFIG_DEFAULTS.timeoutMs,
+      maxWaitS: settings.maxWaitS ?? CONFIG_DEFAULTS.maxWaitS,
+      rateWindowMs: CONFIG_DEFAULTS.rateWindowMs,
+    };
+    const made: { client: SpotifyClient; credentials: string } = {
+      credentials: credentialsOf(secret),
+      client: new SpotifyClient(config, {
+        onRefreshToken: async (token) => {
+          rotatedNow = true;
+          await storeRotatedToken(secret, token);
+          // The client signs in with the new token itself; the next invocation reads it back (rotatedRefreshToken).
+          made.credentials = credentialsOf({ ...secret, refresh_token: token });
+        },
+      }),
+    };
+    spotify = made;
+    return made.client;
+  }
 
   const maxAge = settings.secretMaxAgeS ?? 300;
   const tokenArn = settings.authMode === "refresh_token" ? settings.refreshTokenSecretArn : undefined;
@@ -184,36 +226,21 @@ export function createExtractHandler(settings: ExtractSettings, deps: ExtractDep
     const snapshotDate = event.snapshot_date === undefined ? todayUtc(now()) : assertSnapshotDateInRange(event.snapshot_date, now());
     logger.appendKeys({ playlistId, snapshotDate });
     try {
-      const secret = await readSecret();
-      let rotated = false;
-      const config: SpotifyConfig = {
-        clientId: secret.client_id,
-        clientSecret: secret.client_secret,
-        refreshToken: secret.refresh_token,
-        apiUrl: settings.apiUrl ?? DEFAULT_API_URL,
-        accountsUrl: settings.accountsUrl ?? DEFAULT_ACCOUNTS_URL,
-        concurrency: settings.concurrency ?? CONFIG_DEFAULTS.concurrency,
-        timeoutMs: settings.timeoutMs ?? CONFIG_DEFAULTS.timeoutMs,
-        maxWaitS: settings.maxWaitS ?? CONFIG_DEFAULTS.maxWaitS,
-        rateWindowMs: CONFIG_DEFAULTS.rateWindowMs,
-      };
-      const client = new SpotifyClient(config, {
-        onRefreshToken: async (token) => {
-          rotated = true;
-          await storeRotatedToken(secret, token);
-        },
-      });
+      const client = clientFor(await readSecret());
+      rotatedNow = false;
+      const before = copyStats(client.stats);
       const remainingMs = context?.getRemainingTimeInMillis?.bind(context);
       const { key, snapshot } = await extractAndLand(client, store, playlistId, snapshotDate, { cache, remainingMs, now });
+      const used = statsSince(before, client.stats);
       const result: ExtractResult = {
         playlistId,
         snapshotDate,
         key,
         entries: snapshot.entries.length,
-        calls: client.stats.calls,
-        retries: client.stats.retries,
-        http429: client.stats.http429,
-        refreshTokenRotated: rotated,
+        calls: used.calls,
+        retries: used.retries,
+        http429: used.http429,
+        refreshTokenRotated: rotatedNow,
         ...(snapshot.extraction.cache ? { cache: snapshot.extraction.cache } : {}),
         attempts: snapshot.extraction.attempts ?? 1,
       };

@@ -53,14 +53,18 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A handler as one Lambda execution environment (container) holds it, against the running stand-in. */
+  function containerHandler(store: LocalStore, settings: Partial<ExtractSettings> = {}) {
+    return createExtractHandler(
+      { bucket: "lake", secretArn: SECRET_ARN, authMode: "refresh_token", apiUrl: standIn!.apiUrl, accountsUrl: standIn!.accountsUrl, concurrency: 4, timeoutMs: 3000, maxWaitS: 2, ...settings },
+      { store, secretsManager: new SecretsManagerClient({ region: "eu-west-1" }), logger: new Logger({ serviceName: "test", logLevel: "SILENT" }), now: () => NOW },
+    );
+  }
+
   async function handlerFor(options: Partial<StandInOptions>, settings: Partial<ExtractSettings> = {}) {
     standIn = await startSpotifyStandIn({ data: testData(), credentials: { clientId: "client", refreshToken: REFRESH_TOKEN }, ...options });
     const store = new LocalStore(dir);
-    const handler = createExtractHandler(
-      { bucket: "lake", secretArn: SECRET_ARN, authMode: "refresh_token", apiUrl: standIn.apiUrl, accountsUrl: standIn.accountsUrl, concurrency: 4, timeoutMs: 3000, maxWaitS: 2, ...settings },
-      { store, secretsManager: new SecretsManagerClient({ region: "eu-west-1" }), logger: new Logger({ serviceName: "test", logLevel: "SILENT" }), now: () => NOW },
-    );
-    return { handler, store };
+    return { handler: containerHandler(store, settings), store };
   }
 
   it("lands the playlist of its event as a raw snapshot, signed in with the secret's refresh token", async () => {
@@ -170,10 +174,37 @@ describe("extract handler (Spotify stand-in, mocked Secrets Manager)", function 
     expect(stored.refresh_token).to.not.equal(REFRESH_TOKEN);
     expect(standIn!.refreshTokens()).to.deep.equal([stored.refresh_token]);
 
-    // The stand-in no longer accepts the initial token: this succeeds only with the rotated one.
-    const second = await handler({ playlist_id: THE_CORE_ID });
+    // A new execution environment reads the secret again. The stand-in no longer accepts the initial token: this
+    // succeeds only with the rotated one.
+    const second = await containerHandler(new LocalStore(dir))({ playlist_id: THE_CORE_ID });
     expect(second.key).to.equal(rawSnapshotKey("2026-11-25", THE_CORE_ID));
+    expect(second.calls.token).to.equal(1);
     expect(JSON.parse(secretString).refresh_token).to.equal(standIn!.refreshTokens()[0]);
+  });
+
+  it("reuses its container's access token: the next invocation exchanges no token, and each reports its own calls", async () => {
+    const { handler } = await handlerFor({ rotateRefreshToken: true, editorial404: false });
+    const first = await handler({ playlist_id: TO_FIND_ID });
+    const second = await handler({ playlist_id: THE_CORE_ID });
+    expect(standIn!.requests.filter((r) => r.endpoint === "token")).to.have.length(1);
+    expect(first.calls.token).to.equal(1);
+    expect(second.calls.token).to.equal(undefined);
+    expect(second.calls.playlist).to.equal(1);
+    expect(first.refreshTokenRotated).to.equal(true);
+    expect(second.refreshTokenRotated).to.equal(false);
+    // The one rotation was stored once, and is what the stand-in accepts now.
+    expect(secrets.commandCalls(PutSecretValueCommand)).to.have.length(1);
+    expect(JSON.parse(secretString).refresh_token).to.equal(standIn!.refreshTokens()[0]);
+  });
+
+  it("makes a new client when the secret's credentials change (a new refresh token seeded by the stack)", async () => {
+    const { handler } = await handlerFor({ editorial404: false }, { secretMaxAgeS: 0 });
+    await handler({ playlist_id: TO_FIND_ID });
+    secretString = JSON.stringify({ client_id: "client", refresh_token: "someone-else" });
+    const error = await handler({ playlist_id: THE_CORE_ID }).catch((err: Error) => err);
+    // The stand-in knows only REFRESH_TOKEN: the new credentials were used, and refused.
+    expect(error).to.be.instanceOf(Error);
+    expect(standIn!.requests.filter((r) => r.endpoint === "token")).to.have.length(2);
   });
 
   it("lands a given snapshot_date for a run by hand, and refuses a bad one", async () => {
